@@ -1,0 +1,292 @@
+# -*- coding: utf-8 -*-
+# Copyright: vnet.linux contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The five steps every link module runs: want -> have -> plan -> apply -> verify."""
+
+from __future__ import annotations
+
+import errno
+import os
+
+from ansible_collections.vnet.linux.plugins.module_utils._kinds import KERNEL_KIND_NAMES, KINDS
+from ansible_collections.vnet.linux.plugins.module_utils._model import VnetError
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import (
+    KernelError, NetlinkClient, create_netns, list_netns, netns_path, netns_target, remove_netns)
+from ansible_collections.vnet.linux.plugins.module_utils._plan import (
+    GENERIC_ATTRS, address_ops, is_ipv6_link_local, plan_link, plan_netns)
+
+HOST_NETNS = "(host)"
+# Another writer got between our dump and our request: re-read and re-plan once.
+RACE_ERRNOS = (errno.EEXIST, errno.ENODEV, errno.ENOENT)
+
+
+class KernelView:
+    """have: link tables per namespace, dumped once each and described on demand."""
+
+    def __init__(self):
+        self._clients = {}
+        self._links = {}
+        self._nsid_names = {}
+
+    def client(self, netns):
+        if netns not in self._clients:
+            self._clients[netns] = NetlinkClient(netns)
+        return self._clients[netns]
+
+    def links(self, netns):
+        if netns not in self._links:
+            links = self.client(netns).links()
+            for link in links.values():
+                link.netns = netns
+            self._links[netns] = links
+        return self._links[netns]
+
+    def link(self, netns, name):
+        """The named link with its kind-specific props filled in, or None."""
+        link = self.links(netns).get(name)
+        if link is not None and not link.props:
+            user_kind = KERNEL_KIND_NAMES.get(link.kind)
+            link.props = {"kind": user_kind}
+            if user_kind:
+                link.props.update(KINDS[user_kind].describe(link, self))
+        return link
+
+    def link_by_index(self, netns, ifindex):
+        if netns == HOST_NETNS or ifindex is None:
+            return None
+        return next((link for link in self.links(netns).values() if link.ifindex == ifindex), None)
+
+    def peer_netns_of(self, link):
+        """Name of the namespace holding the other end of ``link`` (None: the link's own)."""
+        if link.link_netnsid is None:
+            return link.netns
+        names = self._nsid_names.setdefault(link.netns, {})
+        if link.link_netnsid not in names:
+            client = self.client(link.netns)
+            for name in sorted(os.listdir("/run/netns")) if os.path.isdir("/run/netns") else []:
+                if name != link.netns and client.netnsid_of(name) == link.link_netnsid:
+                    names[link.link_netnsid] = name
+                    break
+        return names.get(link.link_netnsid, HOST_NETNS)
+
+    def forget(self):
+        self._links.clear()
+        self._nsid_names.clear()
+
+    def close(self):
+        for client in self._clients.values():
+            client.close()
+        self._clients.clear()
+
+
+def check_namespaces_exist(spec):
+    """Fail before any change when a namespace the spec names is missing."""
+    check_netns_exists("netns", spec.netns)
+    for key in KINDS[spec.kind].netns_options:
+        check_netns_exists(key, spec.options.get(key))
+
+
+def check_netns_exists(param, name):
+    if name and not os.path.exists(netns_path(name)):
+        raise VnetError("%s: network namespace %r does not exist (create it first, e.g. with "
+                        "vnet.linux.vnet_netns)" % (param, name))
+
+
+def plan_all(view, specs):
+    ops = []
+    for spec in specs:
+        ops += plan_link(spec, view.link(spec.netns, spec.name), KINDS[spec.kind])
+    return ops
+
+
+def apply_op(view, op):
+    if op.kind == "netns":
+        (create_netns if op.verb == "create" else remove_netns)(op.name)
+        return
+    client = view.client(op.netns)
+    if op.verb == "create":
+        create_link(client, op)
+    elif op.verb == "delete":
+        client.link_del(str(op), client.ifindex(op.name))
+    elif op.verb == "set":
+        set_link(client, op)
+    elif op.verb == "move":
+        dest = op.changes["netns"]
+        client.link_set(str(op), client.ifindex(op.name), **netns_target(None if dest == HOST_NETNS else dest))
+    elif op.verb in ("add-address", "remove-address"):
+        client.addr("add" if op.verb == "add-address" else "del", client.ifindex(op.name), op.changes["address"])
+    else:  # pragma: no cover - the planner only emits the verbs above
+        raise VnetError("internal error: unknown op %s" % op)
+
+
+def create_link(client, op):
+    spec = op.spec
+    request = KINDS[spec.kind].create_request(spec)
+    if spec.mtu is not None:
+        request["mtu"] = spec.mtu
+    if spec.mac is not None:
+        request["address"] = spec.mac
+    client.link_add(str(op), **request)
+    if spec.up:
+        client.link_set("set %s up" % spec.name, client.ifindex(spec.name), state="up")
+
+
+def set_link(client, op):
+    kind = KINDS[op.kind] if op.kind in KINDS else None
+    generic = dict((k, v) for k, v in op.changes.items() if k in GENERIC_ATTRS)
+    if generic:
+        request = {}
+        if "mtu" in generic:
+            request["mtu"] = generic["mtu"]
+        if "mac" in generic:
+            request["address"] = generic["mac"]
+        if "up" in generic:
+            request["state"] = "up" if generic["up"] else "down"
+        client.link_set(str(op), client.ifindex(op.name), **request)
+    if kind is not None and any(k in kind.in_place for k in op.changes):
+        kind.set_options(client, op.spec)
+
+
+def apply_plan(view, plan, ops):
+    """Run ops; if another writer raced us, re-read, re-plan and finish what is still missing."""
+    applied = []
+    try:
+        for op in ops:
+            apply_op(view, op)
+            applied.append(str(op))
+    except KernelError as exc:
+        if exc.code not in RACE_ERRNOS:
+            raise PartialApply(exc, applied)
+        view.forget()
+        for op in plan(view):
+            try:
+                apply_op(view, op)
+            except KernelError as again:
+                raise PartialApply(again, applied)
+            applied.append(str(op))
+    return applied
+
+
+class PartialApply(VnetError):
+    """An apply that stopped part-way: says exactly which ops took effect."""
+
+    def __init__(self, error, applied):
+        self.applied = applied
+        done = "; ".join(applied) if applied else "nothing"
+        super().__init__("%s. Already applied before the failure: %s" % (error, done))
+
+
+def verify(view, plan):
+    """Re-read and re-plan: anything left means the kernel did not take a step."""
+    view.forget()
+    leftover = plan(view)
+    if leftover:
+        raise VnetError("verify after apply failed: the kernel state still differs: %s"
+                        % "; ".join(str(op) for op in leftover))
+
+
+def converge(view, plan, check_mode):
+    """plan -> apply -> verify; returns (changed, op strings). Check mode stops after plan."""
+    ops = plan(view)
+    if check_mode or not ops:
+        return bool(ops), [str(op) for op in ops]
+    applied = apply_plan(view, plan, ops)
+    verify(view, plan)
+    return True, applied
+
+
+def declared_state(spec, link):
+    """The fields the spec manages, as the kernel has them (empty dict: absent)."""
+    if link is None:
+        return {}
+    state = {"kind": link.props.get("kind") or link.kind}
+    state.update((attr, getattr(link, attr)) for attr in GENERIC_ATTRS if getattr(spec, attr) is not None)
+    state.update((key, link.props.get(key)) for key, value in spec.options.items() if value is not None)
+    if spec.addresses is not None:
+        state["addresses"] = sorted(link.addresses)
+    return state
+
+
+def projected_state(spec, link):
+    """declared_state() as it will be once the plan is applied (what check mode predicts)."""
+    if spec.state == "absent":
+        return {}
+    state = {"kind": spec.kind}
+    state.update((attr, getattr(spec, attr)) for attr in GENERIC_ATTRS if getattr(spec, attr) is not None)
+    state.update((key, value) for key, value in spec.options.items() if value is not None)
+    if spec.addresses is not None:
+        kept = [a for a in (link.addresses if link else [])
+                if a not in spec.addresses and (not spec.purge_addresses or is_ipv6_link_local(a))]
+        state["addresses"] = sorted(spec.addresses + kept)
+    return state
+
+
+def device_facts(link, netns):
+    facts = {"name": link.name, "ifindex": link.ifindex, "netns": netns, "kind": link.props.get("kind") or link.kind,
+             "mtu": link.mtu, "mac": link.mac, "up": link.up, "addresses": sorted(link.addresses)}
+    facts.update((k, v) for k, v in link.props.items() if k != "kind")
+    return facts
+
+
+def label(spec):
+    return "%s %s%s" % (spec.kind, spec.name, " (netns %s)" % spec.netns if spec.netns else "")
+
+
+def reconcile_links(specs, check_mode):
+    """Converge the links in ``specs``; returns (changed, ops, diff, devices)."""
+    view = KernelView()
+    try:
+        for spec in specs:
+            if spec.state == "present":
+                check_namespaces_exist(spec)
+        links = [view.link(spec.netns, spec.name) for spec in specs]
+        diff = {"before": dict((label(s), declared_state(s, l)) for s, l in zip(specs, links)),
+                "after": dict((label(s), projected_state(s, l)) for s, l in zip(specs, links))}
+        changed, ops = converge(view, lambda v: plan_all(v, specs), check_mode)
+        return changed, ops, diff, [resulting_device(view, spec) for spec in specs]
+    finally:
+        view.close()
+
+
+def resulting_device(view, spec):
+    link = view.link(spec.netns, spec.name) if spec.state == "present" else None
+    if link is not None:
+        return device_facts(link, spec.netns)
+    if spec.state == "present":  # check mode, not created yet: what it will be
+        return dict(projected_state(spec, None), name=spec.name, netns=spec.netns, ifindex=None)
+    return {"name": spec.name, "netns": spec.netns, "state": "absent"}
+
+
+def reconcile_addresses(netns, interface, addresses, purge, state, check_mode):
+    """Converge the addresses of one existing interface; returns (changed, ops, diff, addresses)."""
+    check_netns_exists("netns", netns)
+    view = KernelView()
+    try:
+        def plan(v):
+            link = v.link(netns, interface)
+            if link is None:
+                raise VnetError("interface: %r does not exist%s" % (interface, " in netns %s" % netns if netns else ""))
+            return address_ops(interface, netns, addresses, link.addresses, purge, state)
+        before = sorted(view.link(netns, interface).addresses) if view.link(netns, interface) else []
+        changed, ops = converge(view, plan, check_mode)
+        after = sorted(view.link(netns, interface).addresses) if not check_mode else \
+            predicted_addresses(before, addresses, purge, state)
+        return changed, ops, {"before": {"addresses": before}, "after": {"addresses": after}}, after
+    finally:
+        view.close()
+
+
+def predicted_addresses(before, addresses, purge, state):
+    if state == "absent":
+        return [a for a in before if a not in addresses]
+    kept = [a for a in before if a not in addresses and (not purge or is_ipv6_link_local(a))]
+    return sorted(addresses + kept)
+
+
+def reconcile_netns(name, state, check_mode):
+    """Converge one named network namespace; returns (changed, ops, diff, namespaces after)."""
+    before = list_netns()
+    changed, ops = converge(KernelView(), lambda view: plan_netns(name, state, list_netns()), check_mode)
+    after = sorted(set(before) - {name} | ({name} if state == "present" else set()))
+    diff = {"before": {"namespaces": before}, "after": {"namespaces": after}}
+    return changed, ops, diff, after

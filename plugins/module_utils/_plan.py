@@ -1,0 +1,100 @@
+# -*- coding: utf-8 -*-
+# Copyright: vnet.linux contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""plan: a pure function from (want, have) to an ordered list of Ops.
+
+No I/O here: the same plan is what check mode reports, what diff mode renders
+and what apply executes, so ``changed`` is exactly ``bool(plan)``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import replace
+
+from ansible_collections.vnet.linux.plugins.module_utils._model import Op, VnetError
+
+GENERIC_ATTRS = ("mtu", "mac", "up")
+
+
+def plan_link(spec, have, kind):
+    """Ops that turn ``have`` (a Link with props, or None) into ``spec``."""
+    if spec.state == "absent":
+        return [Op("delete", spec.name, spec.netns, kind.name)] if have is not None else []
+    if have is None:
+        return create_ops(spec, kind)
+    blockers = recreate_reasons(spec, have, kind)
+    if blockers:
+        if not spec.recreate:
+            raise VnetError("%s %s: %s; the kernel cannot change this in place. Set recreate: true "
+                            "to delete and re-create it (this interrupts its traffic)"
+                            % (kind.name, spec.name, "; ".join(blockers)))
+        return [Op("delete", spec.name, spec.netns, have.kind, reason="recreate: " + "; ".join(blockers))] \
+            + create_ops(spec, kind)
+    ops = []
+    changes = in_place_changes(spec, have, kind)
+    if changes:
+        ops.append(Op("set", spec.name, spec.netns, kind.name, changes=changes, spec=completed(spec, have, kind)))
+    ops += kind.companion_ops(spec, have.props)
+    ops += address_ops(spec.name, spec.netns, spec.addresses, have.addresses, spec.purge_addresses)
+    return ops
+
+
+def create_ops(spec, kind):
+    summary = dict((k, v) for k, v in spec.options.items() if v is not None)
+    summary.update((attr, getattr(spec, attr)) for attr in GENERIC_ATTRS if getattr(spec, attr) is not None)
+    ops = [Op("create", spec.name, spec.netns, kind.name, changes=summary, spec=spec)]
+    ops += kind.companion_ops(spec, kind.created_props(spec))
+    ops += address_ops(spec.name, spec.netns, spec.addresses, [], False)
+    return ops
+
+
+def recreate_reasons(spec, have, kind):
+    if have.props.get("kind") != kind.name:
+        return ["it exists as kind %s, not %s" % (have.props.get("kind") or have.kind or "unknown", kind.name)]
+    return ["%s is %s, wanted %s" % (key, have.props.get(key), spec.options[key])
+            for key in kind.fixed
+            if spec.options.get(key) is not None and have.props.get(key) != spec.options[key]]
+
+
+def completed(spec, have, kind):
+    """The spec with options it leaves open taken from the link as it is (set_options needs all)."""
+    options = dict((key, have.props.get(key)) for key in kind.fixed + kind.in_place)
+    options.update((key, value) for key, value in spec.options.items() if value is not None)
+    return replace(spec, options=options)
+
+
+def in_place_changes(spec, have, kind):
+    changes = dict((attr, getattr(spec, attr)) for attr in GENERIC_ATTRS
+                   if getattr(spec, attr) is not None and getattr(spec, attr) != getattr(have, attr))
+    changes.update((key, spec.options[key]) for key in kind.in_place
+                   if spec.options.get(key) is not None and have.props.get(key) != spec.options[key])
+    return changes
+
+
+def address_ops(name, netns, want, have, purge, state="present"):
+    """add/remove-address ops; IPv6 link-local addresses are the kernel's and never purged."""
+    if want is None:
+        return []
+    if state == "absent":
+        return [Op("remove-address", name, netns, changes={"address": a}) for a in want if a in have]
+    ops = [Op("add-address", name, netns, changes={"address": a}) for a in want if a not in have]
+    if purge:
+        ops += [Op("remove-address", name, netns, changes={"address": a})
+                for a in have if a not in want and not is_ipv6_link_local(a)]
+    return ops
+
+
+def is_ipv6_link_local(cidr):
+    address = ipaddress.ip_interface(cidr)
+    return address.version == 6 and address.is_link_local
+
+
+def plan_netns(name, state, existing):
+    """create/delete ops for a named namespace; names match exactly, never as substrings."""
+    present = name in existing
+    if state == "present" and not present:
+        return [Op("create", name, kind="netns")]
+    if state == "absent" and present:
+        return [Op("delete", name, kind="netns")]
+    return []

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Boots the current stock Debian kernel once with virtme-ng (TCG) and runs
+# tests/vm/guest.sh inside it; exits with the guest's status. See README.md.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+VENV=${VM_VENV:-$REPO/.venv}
+RESULTS=${VM_RESULTS:-$REPO/build/vm}
+COLLECTIONS=${VM_COLLECTIONS:-$REPO/build/collections}
+VM_TIMEOUT=${VM_TIMEOUT:-900}
+# Kept out of /var: the guest sees a fresh /var, but the host's ~ and /tmp.
+KERNEL_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/vnet-linux/kernel
+DEB_PACKAGES=(qemu-system-x86 busybox-static kmod ipvsadm iproute2)
+VIRTME_NG=virtme-ng==1.42
+
+apt_updated=
+apt_update_once() {
+    [[ -n $apt_updated ]] || apt-get update -qq
+    apt_updated=1
+}
+
+install_host_tools() {
+    local missing=() pkg
+    for pkg in "${DEB_PACKAGES[@]}"; do
+        dpkg-query -W -f '${Status}\n' "$pkg" 2>/dev/null | grep -qx 'install ok installed' ||
+            missing+=("$pkg")
+    done
+    if ((${#missing[@]})); then
+        apt_update_once
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    fi
+    [[ -x $VENV/bin/vng ]] || "$VENV/bin/pip" install -q "$VIRTME_NG"
+}
+
+# The version linux-image-amd64 currently depends on: the full flavour, which
+# has 9p (the -cloud flavour does not).
+current_kernel_version() {
+    apt-cache depends linux-image-amd64 2>/dev/null |
+        sed -n 's/^ *Depends: linux-image-\([0-9].*-amd64\)$/\1/p' | head -n 1
+}
+
+# Unpacks into a temporary dir renamed at the end, so a crash never leaves a
+# half kernel that later runs would reuse. depmod because a .deb ships no
+# modules.dep (its postinst makes it), and modprobe in the guest needs it.
+unpack_kernel() {
+    local ver=$1 tmp
+    mkdir -p "$KERNEL_CACHE"
+    tmp=$(mktemp -d "$KERNEL_CACHE/.unpack.XXXXXX")
+    (cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root "linux-image-$ver")
+    dpkg -x "$tmp"/linux-image-"$ver"_*.deb "$tmp/root"
+    depmod -b "$tmp/root" "$ver"
+    mv "$tmp/root" "$KERNEL_CACHE/$ver"
+    rm -rf "$tmp"
+}
+
+# Sets KERNEL_VERSION and VMLINUZ; downloads only when the version is not cached.
+# virtme-ng finds the modules next to vmlinuz (<cache>/<ver>/lib/modules/<ver>)
+# and links them at /lib/modules/<ver> inside the guest.
+fetch_kernel() {
+    KERNEL_VERSION=$(current_kernel_version)
+    if [[ -z $KERNEL_VERSION || ! -d $KERNEL_CACHE/$KERNEL_VERSION ]]; then
+        apt_update_once
+        KERNEL_VERSION=$(current_kernel_version)
+        [[ -n $KERNEL_VERSION ]] || { echo "vm: linux-image-amd64 names no kernel" >&2; exit 1; }
+        [[ -d $KERNEL_CACHE/$KERNEL_VERSION ]] || unpack_kernel "$KERNEL_VERSION"
+    fi
+    VMLINUZ=$KERNEL_CACHE/$KERNEL_VERSION/boot/vmlinuz-$KERNEL_VERSION
+}
+
+# KVM guests hang at boot on the CI machine, hence --disable-kvm. The guest's
+# stdout does not reach us: it writes its results into the --rwdir; -v puts
+# the kernel log in console.log, which explains a crash or a hang.
+boot_vm() {
+    local guest_cmd
+    rm -rf "$RESULTS"
+    mkdir -p "$RESULTS"
+    guest_cmd=$(printf '%q ' "$REPO/tests/vm/guest.sh" "$RESULTS" "$VENV" "$COLLECTIONS")
+    echo "vm: booting $KERNEL_VERSION (TCG, timeout ${VM_TIMEOUT}s)"
+    # vng runs virtme-run from PATH.
+    PATH=$VENV/bin:$PATH timeout -k 30 "$VM_TIMEOUT" vng -v -r "$VMLINUZ" --disable-kvm --force-9p \
+        --memory 2G --cpus 2 --rwdir "$RESULTS" --exec "$guest_cmd" \
+        </dev/null >"$RESULTS/console.log" 2>&1 || echo "vm: vng exited with $?"
+}
+
+# Prints the summary; on failure also the guest log and the VM console, so a
+# red CI run explains itself. No status file means the guest crashed or hung.
+report() {
+    local status=1
+    [[ -f $RESULTS/status ]] && status=$(<"$RESULTS/status")
+    cat "$RESULTS/summary.txt" 2>/dev/null || echo "vm: the guest wrote no summary"
+    if [[ $status != 0 ]]; then
+        echo "===== guest log ($RESULTS/guest.log) ====="
+        cat "$RESULTS/guest.log" 2>/dev/null || echo "(none)"
+        echo "===== VM console, last 100 lines ($RESULTS/console.log) ====="
+        tail -n 100 "$RESULTS/console.log"
+        echo "vm: FAILED (guest status: $(cat "$RESULTS/status" 2>/dev/null || echo none))"
+        exit "$status"
+    fi
+    echo "vm: passed in ${SECONDS}s"
+}
+
+install_host_tools
+fetch_kernel
+boot_vm
+report

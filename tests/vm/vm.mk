@@ -1,0 +1,9 @@
+# Stock-kernel VM tier (tests/vm/README.md): boots a Debian kernel with
+# virtme-ng under TCG and runs the tests that need IPVS, IPIP/tunl0, ipvlan,
+# dummy or vlan, which the CI machine's own kernel lacks.
+VM_RESULTS := $(BUILD)/vm
+
+.PHONY: test-vm
+test-vm: venv collection
+	VM_VENV=$(VENV) VM_RESULTS=$(VM_RESULTS) VM_COLLECTIONS=$(COLL_ROOT) \
+		$(CURDIR)/tests/vm/run.sh
