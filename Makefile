@@ -1,4 +1,5 @@
-# vnet.linux — everything a fresh machine needs is installed by these targets.
+# vnet.linux: `make test` installs everything a fresh Debian machine needs and
+# runs every tier; `make lab` runs the self-contained netns labs.
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
@@ -7,14 +8,64 @@ PYTHON_BOOT ?= python3
 VENV        := $(CURDIR)/.venv
 PY          := $(VENV)/bin/python
 BIN         := $(VENV)/bin
-# ansible-test needs the collection under .../ansible_collections/<ns>/<name>.
+export PATH := $(BIN):$(PATH)
+# ansible-test and the VM tier need the collection under .../ansible_collections/vnet/linux,
+# outside this git work tree (ansible-test would list files through git and see none).
 BUILD       := $(CURDIR)/build
-COLL_ROOT   := $(BUILD)/collections
+COLL_ROOT   ?= /tmp/vnet-linux-$(shell echo $(CURDIR) | md5sum | cut -c1-8)/collections
 COLL        := $(COLL_ROOT)/ansible_collections/vnet/linux
-export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT):$(VENV)/lib/python3.11/site-packages
+export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
+# Collections the modules' roles use (ansible.posix, community.general) come
+# from the 'ansible' PyPI bundle inside the venv: Galaxy is not reachable here.
+DEB_PACKAGES := iproute2 iputils-ping tcpdump libcap2-bin util-linux
+ANSIBLE_TEST := cd $(COLL) && $(BIN)/ansible-test
+VM_TARGETS    = $(shell tests/vm/list-targets.sh)
+
+.PHONY: help venv packages collection test unit sanity lint integration lab clean
 
 help:
-	@echo "make lab   - run the self-contained netns labs on this host"
-	@echo "make test  - install everything and run every test tier"
+	@echo "make lab          run the self-contained netns labs on this host"
+	@echo "make test         install everything and run every test tier:"
+	@echo "                  unit, sanity, lint, integration (host kernel), test-vm (stock kernel)"
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: tests/requirements.txt requirements.txt
+	$(PYTHON_BOOT) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r tests/requirements.txt -r requirements.txt
+	touch $@
+
+packages:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+
+# A clean copy of the tracked (and new, unignored) files: what ansible-test sees.
+collection:
+	rm -rf $(COLL) && mkdir -p $(COLL)
+	git ls-files -z -co --exclude-standard | tar --null -T - -cf - | tar -xf - -C $(COLL)
+
+test: venv packages unit sanity lint integration test-vm
+	@echo "make test: all tiers passed"
+
+unit: venv collection
+	cd $(COLL) && $(PY) -m pytest -q tests/unit tests/vm -p no:cacheprovider
+
+sanity: venv collection
+	$(ANSIBLE_TEST) sanity --local --python 3.11 --color no
+
+lint: venv collection
+	cd $(COLL) && $(BIN)/ansible-lint --profile production --offline
+
+# Host-kernel targets; those needing the stock kernel run in test-vm instead.
+integration: venv packages collection
+	@for t in $(VM_TARGETS); do echo "integration: skipping $$t: runs in the VM tier"; done
+	$(ANSIBLE_TEST) integration --local --allow-root --allow-destructive --python 3.11 --color no \
+		$(foreach t,$(VM_TARGETS),--exclude $(t))
+
+lab: venv packages collection
+	$(BIN)/ansible-playbook -i localhost, -c local playbooks/lab/basic.yml
+
+clean:
+	rm -rf $(BUILD) $(COLL_ROOT) tests/output
 
 include tests/vm/vm.mk

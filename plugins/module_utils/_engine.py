@@ -9,13 +9,13 @@ import errno
 import os
 
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import KERNEL_KIND_NAMES, KINDS
-from ansible_collections.vnet.linux.plugins.module_utils._model import VnetError
+from ansible_collections.vnet.linux.plugins.module_utils._model import HOST_NETNS, VnetError
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import (
     KernelError, NetlinkClient, create_netns, list_netns, netns_path, netns_target, remove_netns)
 from ansible_collections.vnet.linux.plugins.module_utils._plan import (
     GENERIC_ATTRS, address_ops, is_ipv6_link_local, plan_link, plan_netns)
 
-HOST_NETNS = "(host)"
+UNNAMED_NETNS = "(unnamed)"
 # Another writer got between our dump and our request: re-read and re-plan once.
 RACE_ERRNOS = (errno.EEXIST, errno.ENODEV, errno.ENOENT)
 
@@ -52,22 +52,25 @@ class KernelView:
         return link
 
     def link_by_index(self, netns, ifindex):
-        if netns == HOST_NETNS or ifindex is None:
+        if netns == UNNAMED_NETNS or ifindex is None:
             return None
         return next((link for link in self.links(netns).values() if link.ifindex == ifindex), None)
 
     def peer_netns_of(self, link):
-        """Name of the namespace holding the other end of ``link`` (None: the link's own)."""
+        """Namespace of the other end of ``link``: its name, None for our own, or UNNAMED_NETNS."""
         if link.link_netnsid is None:
             return link.netns
         names = self._nsid_names.setdefault(link.netns, {})
-        if link.link_netnsid not in names:
+        if not names:
             client = self.client(link.netns)
-            for name in sorted(os.listdir("/run/netns")) if os.path.isdir("/run/netns") else []:
-                if name != link.netns and client.netnsid_of(name) == link.link_netnsid:
-                    names[link.link_netnsid] = name
-                    break
-        return names.get(link.link_netnsid, HOST_NETNS)
+            for name in list_netns():
+                nsid = client.netnsid_of(name)
+                if nsid is not None:
+                    names[nsid] = name
+            own = client.own_netnsid()
+            if own is not None:
+                names[own] = None
+        return names.get(link.link_netnsid, UNNAMED_NETNS)
 
     def forget(self):
         self._links.clear()
@@ -173,7 +176,7 @@ class PartialApply(VnetError):
     def __init__(self, error, applied):
         self.applied = applied
         done = "; ".join(applied) if applied else "nothing"
-        super().__init__("%s. Already applied before the failure: %s" % (error, done))
+        super().__init__("%s. Applied before the failure: %s" % (error, done))
 
 
 def verify(view, plan):
@@ -191,7 +194,10 @@ def converge(view, plan, check_mode):
     if check_mode or not ops:
         return bool(ops), [str(op) for op in ops]
     applied = apply_plan(view, plan, ops)
-    verify(view, plan)
+    try:
+        verify(view, plan)
+    except VnetError as exc:
+        raise PartialApply(exc, applied)
     return True, applied
 
 
@@ -201,10 +207,15 @@ def declared_state(spec, link):
         return {}
     state = {"kind": link.props.get("kind") or link.kind}
     state.update((attr, getattr(link, attr)) for attr in GENERIC_ATTRS if getattr(spec, attr) is not None)
-    state.update((key, link.props.get(key)) for key, value in spec.options.items() if value is not None)
+    state.update((key, link.props.get(key)) for key in declared_options(spec))
     if spec.addresses is not None:
         state["addresses"] = sorted(link.addresses)
     return state
+
+
+def declared_options(spec):
+    """Options the spec manages: those given, plus those where 'not given' is itself a value."""
+    return sorted(set(k for k, v in spec.options.items() if v is not None) | set(KINDS[spec.kind].none_is_value))
 
 
 def projected_state(spec, link):
@@ -213,7 +224,7 @@ def projected_state(spec, link):
         return {}
     state = {"kind": spec.kind}
     state.update((attr, getattr(spec, attr)) for attr in GENERIC_ATTRS if getattr(spec, attr) is not None)
-    state.update((key, value) for key, value in spec.options.items() if value is not None)
+    state.update((key, spec.options.get(key)) for key in declared_options(spec))
     if spec.addresses is not None:
         kept = [a for a in (link.addresses if link else [])
                 if a not in spec.addresses and (not spec.purge_addresses or is_ipv6_link_local(a))]

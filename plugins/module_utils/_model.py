@@ -9,6 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 
+# How ops and results name the namespace the module itself runs in when it has no name.
+HOST_NETNS = "(host)"
+
+
 class VnetError(Exception):
     """A failure whose message is fit to show the user as is."""
 

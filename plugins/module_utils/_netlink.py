@@ -149,11 +149,14 @@ class NetlinkClient:
         fd = os.open(netns_path(name), os.O_RDONLY)
         try:
             with kernel_call("look up the id of netns %r" % name):
-                reply = self.ipr.get_netnsid(fd=fd)
+                return valid_nsid(self.ipr.get_netnsid(fd=fd))
         finally:
             os.close(fd)
-        nsid = reply and reply.get("nsid")
-        return None if nsid is None or nsid < 0 else nsid
+
+    def own_netnsid(self):
+        """The nsid this namespace uses for the namespace the module process runs in."""
+        with kernel_call("look up the id of the module's own netns"):
+            return valid_nsid(self.ipr.get_netnsid(pid=os.getpid()))
 
     # --- apply ----------------------------------------------------------
     def ifindex(self, name):
@@ -176,6 +179,11 @@ class NetlinkClient:
         address, prefixlen = cidr.split("/")
         with kernel_call("%s address %s" % (command, cidr)):
             self.ipr.addr(command, index=ifindex, address=address, prefixlen=int(prefixlen))
+
+
+def valid_nsid(reply):
+    nsid = reply and reply.get("nsid")
+    return None if nsid is None or nsid < 0 else nsid
 
 
 def address_of(msg):

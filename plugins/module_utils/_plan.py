@@ -20,7 +20,7 @@ GENERIC_ATTRS = ("mtu", "mac", "up")
 def plan_link(spec, have, kind):
     """Ops that turn ``have`` (a Link with props, or None) into ``spec``."""
     if spec.state == "absent":
-        return [Op("delete", spec.name, spec.netns, kind.name)] if have is not None else []
+        return delete_ops(spec, have, kind)
     if have is None:
         return create_ops(spec, kind)
     blockers = recreate_reasons(spec, have, kind)
@@ -29,7 +29,8 @@ def plan_link(spec, have, kind):
             raise VnetError("%s %s: %s; the kernel cannot change this in place. Set recreate: true "
                             "to delete and re-create it (this interrupts its traffic)"
                             % (kind.name, spec.name, "; ".join(blockers)))
-        return [Op("delete", spec.name, spec.netns, have.kind, reason="recreate: " + "; ".join(blockers))] \
+        return [Op("delete", spec.name, spec.netns, have.props.get("kind") or have.kind,
+                   reason="recreate: " + "; ".join(blockers))] \
             + create_ops(spec, kind)
     ops = []
     changes = in_place_changes(spec, have, kind)
@@ -38,6 +39,16 @@ def plan_link(spec, have, kind):
     ops += kind.companion_ops(spec, have.props)
     ops += address_ops(spec.name, spec.netns, spec.addresses, have.addresses, spec.purge_addresses)
     return ops
+
+
+def delete_ops(spec, have, kind):
+    """Delete only what is of the declared kind: a same-named device of another kind is not ours."""
+    if have is None:
+        return []
+    if have.props.get("kind") != kind.name:
+        raise VnetError("%s %s: not deleting it: it is a %s, not a %s"
+                        % (kind.name, spec.name, have.props.get("kind") or have.kind or "device", kind.name))
+    return [Op("delete", spec.name, spec.netns, kind.name)]
 
 
 def create_ops(spec, kind):

@@ -6,12 +6,18 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 VENV=${VM_VENV:-$REPO/.venv}
 RESULTS=${VM_RESULTS:-$REPO/build/vm}
-COLLECTIONS=${VM_COLLECTIONS:-$REPO/build/collections}
+COLL_ROOT=${VM_COLL_ROOT:-$REPO/build/collections}
 VM_TIMEOUT=${VM_TIMEOUT:-900}
 # Kept out of /var: the guest sees a fresh /var, but the host's ~ and /tmp.
 KERNEL_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/vnet-linux/kernel
 DEB_PACKAGES=(qemu-system-x86 busybox-static kmod ipvsadm iproute2)
 VIRTME_NG=virtme-ng==1.42
+
+# The guest tests the collection copy (tests/conftest.py insists on one).
+require_collection() {
+    [[ -d $COLL_ROOT/ansible_collections/vnet/linux ]] ||
+        { echo "vm: no collection under $COLL_ROOT: run make collection" >&2; exit 1; }
+}
 
 apt_updated=
 apt_update_once() {
@@ -42,6 +48,7 @@ current_kernel_version() {
 # Unpacks into a temporary dir renamed at the end, so a crash never leaves a
 # half kernel that later runs would reuse. depmod because a .deb ships no
 # modules.dep (its postinst makes it), and modprobe in the guest needs it.
+# Then drops older kernels and leftovers: each takes ~400 MB.
 unpack_kernel() {
     local ver=$1 tmp
     mkdir -p "$KERNEL_CACHE"
@@ -50,7 +57,7 @@ unpack_kernel() {
     dpkg -x "$tmp"/linux-image-"$ver"_*.deb "$tmp/root"
     depmod -b "$tmp/root" "$ver"
     mv "$tmp/root" "$KERNEL_CACHE/$ver"
-    rm -rf "$tmp"
+    find "$KERNEL_CACHE" -mindepth 1 -maxdepth 1 ! -name "$ver" -exec rm -rf {} +
 }
 
 # Sets KERNEL_VERSION and VMLINUZ; downloads only when the version is not cached.
@@ -69,17 +76,19 @@ fetch_kernel() {
 
 # KVM guests hang at boot on the CI machine, hence --disable-kvm. The guest's
 # stdout does not reach us: it writes its results into the --rwdir; -v puts
-# the kernel log in console.log, which explains a crash or a hang.
+# the kernel log in console.log, which explains a crash or a hang. vng's own
+# exit status says nothing about the guest's (255 here even on success).
 boot_vm() {
-    local guest_cmd
+    local guest_cmd rc=0
     rm -rf "$RESULTS"
     mkdir -p "$RESULTS"
-    guest_cmd=$(printf '%q ' "$REPO/tests/vm/guest.sh" "$RESULTS" "$VENV" "$COLLECTIONS")
+    guest_cmd=$(printf '%q ' "$REPO/tests/vm/guest.sh" "$RESULTS" "$VENV" "$COLL_ROOT")
     echo "vm: booting $KERNEL_VERSION (TCG, timeout ${VM_TIMEOUT}s)"
     # vng runs virtme-run from PATH.
-    PATH=$VENV/bin:$PATH timeout -k 30 "$VM_TIMEOUT" vng -v -r "$VMLINUZ" --disable-kvm --force-9p \
-        --memory 2G --cpus 2 --rwdir "$RESULTS" --exec "$guest_cmd" \
-        </dev/null >"$RESULTS/console.log" 2>&1 || echo "vm: vng exited with $?"
+    PATH=$VENV/bin:$PATH timeout -k 30 "$VM_TIMEOUT" vng -v -r "$VMLINUZ" --disable-kvm \
+        --force-9p --memory 2G --cpus 2 --rwdir "$RESULTS" --exec "$guest_cmd" \
+        </dev/null >"$RESULTS/console.log" 2>&1 || rc=$?
+    ((rc != 124)) || echo "vm: timed out after ${VM_TIMEOUT}s"
 }
 
 # Prints the summary; on failure also the guest log and the VM console, so a
@@ -99,6 +108,7 @@ report() {
     echo "vm: passed in ${SECONDS}s"
 }
 
+require_collection
 install_host_tools
 fetch_kernel
 boot_vm

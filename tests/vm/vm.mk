@@ -5,5 +5,5 @@ VM_RESULTS := $(BUILD)/vm
 
 .PHONY: test-vm
 test-vm: venv collection
-	VM_VENV=$(VENV) VM_RESULTS=$(VM_RESULTS) VM_COLLECTIONS=$(COLL_ROOT) \
+	VM_VENV=$(VENV) VM_RESULTS=$(VM_RESULTS) VM_COLL_ROOT=$(COLL_ROOT) \
 		$(CURDIR)/tests/vm/run.sh

@@ -1,0 +1,45 @@
+# -*- coding: utf-8 -*-
+# Copyright: vnet.linux contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Persistent TUN/TAP devices (kernel kind 'tun')."""
+
+from __future__ import annotations
+
+from ansible_collections.vnet.linux.plugins.module_utils._kind import Kind
+
+
+TUN_TYPES = {1: "tun", 2: "tap"}
+TUN_FLAGS = ("pi", "vnet_hdr", "multi_queue")
+
+
+class TunTap(Kind):
+    name = "tuntap"
+    kernel_kind = "tun"
+    fixed = ("mode",) + TUN_FLAGS
+    in_place = ("owner", "group")
+
+    def describe(self, link, view):
+        data = link.data
+        props = {"mode": TUN_TYPES.get(data.get("IFLA_TUN_TYPE")),
+                 "owner": data.get("IFLA_TUN_OWNER"),
+                 "group": data.get("IFLA_TUN_GROUP"),
+                 "persist": bool(data.get("IFLA_TUN_PERSIST"))}
+        for flag in TUN_FLAGS:
+            props[flag] = bool(data.get("IFLA_TUN_" + flag.upper()))
+        return props
+
+    def create_request(self, spec):
+        # pyroute2 creates 'tun' links with the TUNSETIFF/TUNSETPERSIST ioctls, in the target netns.
+        opts = spec.options
+        request = super().create_request(spec)
+        request["tun_type"] = 1 if opts["mode"] == "tun" else 2
+        for flag in TUN_FLAGS:
+            request["tun_" + flag] = int(bool(opts.get(flag)))
+        for key in self.in_place:
+            if opts.get(key) is not None:
+                request["tun_" + key] = opts[key]
+        return request
+
+    def set_options(self, client, spec):
+        # Re-attaching with TUNSETIFF (same flags) then TUNSETOWNER/GROUP changes them in place.
+        client.link_add("change owner/group of tuntap %s" % spec.name, **self.create_request(spec))
