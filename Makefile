@@ -17,7 +17,7 @@ COLL        := $(COLL_ROOT)/ansible_collections/vnet/linux
 export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
 # Collections the modules' roles use (ansible.posix, community.general) come
 # from the 'ansible' PyPI bundle inside the venv: Galaxy is not reachable here.
-DEB_PACKAGES := iproute2 iputils-ping tcpdump libcap2-bin util-linux
+DEB_PACKAGES := iproute2 iputils-ping tcpdump jq libcap2-bin util-linux
 ANSIBLE_TEST := cd $(COLL) && $(BIN)/ansible-test
 VM_TARGETS    = $(shell tests/vm/list-targets.sh)
 

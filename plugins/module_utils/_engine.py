@@ -9,7 +9,7 @@ import errno
 import os
 
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import KERNEL_KIND_NAMES, KINDS
-from ansible_collections.vnet.linux.plugins.module_utils._model import HOST_NETNS, VnetError
+from ansible_collections.vnet.linux.plugins.module_utils._model import HOST_NETNS, VnetError, render_changes
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import (
     KernelError, NetlinkClient, create_netns, list_netns, netns_path, netns_target, remove_netns)
 from ansible_collections.vnet.linux.plugins.module_utils._plan import (
@@ -123,29 +123,33 @@ def apply_op(view, op):
 
 
 def create_link(client, op):
+    """Add the link, then set the generic attributes in one request: some kinds (tun/tap,
+    created by ioctl) ignore IFLA_MTU/IFLA_ADDRESS on creation."""
     spec = op.spec
-    request = KINDS[spec.kind].create_request(spec)
-    if spec.mtu is not None:
-        request["mtu"] = spec.mtu
-    if spec.mac is not None:
-        request["address"] = spec.mac
-    client.link_add(str(op), **request)
-    if spec.up:
-        client.link_set("set %s up" % spec.name, client.ifindex(spec.name), state="up")
+    client.link_add(str(op), **KINDS[spec.kind].create_request(spec))
+    generic = generic_request(dict((attr, getattr(spec, attr)) for attr in GENERIC_ATTRS
+                                   if getattr(spec, attr) not in (None, False)))
+    if generic:
+        client.link_set("set %s" % render_changes(generic), client.ifindex(spec.name), **generic)
+
+
+def generic_request(changes):
+    """pyroute2 keywords for mtu/mac/up changes."""
+    request = {}
+    if "mtu" in changes:
+        request["mtu"] = changes["mtu"]
+    if "mac" in changes:
+        request["address"] = changes["mac"]
+    if "up" in changes:
+        request["state"] = "up" if changes["up"] else "down"
+    return request
 
 
 def set_link(client, op):
-    kind = KINDS[op.kind] if op.kind in KINDS else None
-    generic = dict((k, v) for k, v in op.changes.items() if k in GENERIC_ATTRS)
+    generic = generic_request(dict((k, v) for k, v in op.changes.items() if k in GENERIC_ATTRS))
     if generic:
-        request = {}
-        if "mtu" in generic:
-            request["mtu"] = generic["mtu"]
-        if "mac" in generic:
-            request["address"] = generic["mac"]
-        if "up" in generic:
-            request["state"] = "up" if generic["up"] else "down"
-        client.link_set(str(op), client.ifindex(op.name), **request)
+        client.link_set(str(op), client.ifindex(op.name), **generic)
+    kind = KINDS.get(op.kind)
     if kind is not None and any(k in kind.in_place for k in op.changes):
         kind.set_options(client, op.spec)
 

@@ -73,10 +73,14 @@ class Op:
         where = " in netns %s" % self.netns if self.netns else ""
         what = "%s %s %s%s" % (self.verb, self.kind or "link", self.name, where)
         if self.changes:
-            what += ": " + ", ".join("%s=%s" % (k, render_value(v)) for k, v in sorted(self.changes.items()))
+            what += ": " + render_changes(self.changes)
         if self.reason:
             what += " (%s)" % self.reason
         return what
+
+
+def render_changes(changes):
+    return ", ".join("%s=%s" % (key, render_value(value)) for key, value in sorted(changes.items()))
 
 
 def render_value(value):
