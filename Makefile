@@ -50,7 +50,14 @@ test: venv packages unit sanity lint integration test-vm
 unit: venv collection
 	cd $(COLL) && $(PY) -m pytest -q tests/unit tests/vm -p no:cacheprovider
 
+# ansible-test bootstraps pip in its sanity venvs with a script from a host this
+# network cannot reach; tests/tools/get_pip_offline.py stands in for it (see there).
+GET_PIP_CACHE = $(HOME)/.ansible/test/cache/get_pip_$(subst .,_,$(shell $(PY) -c \
+	"import types; from ansible_test._internal.python_requirements import get_venv_packages as g; \
+	print(g(types.SimpleNamespace(version='3.11'))['pip'])")).py
+
 sanity: venv collection
+	mkdir -p $(dir $(GET_PIP_CACHE)) && cp tests/tools/get_pip_offline.py $(GET_PIP_CACHE)
 	$(ANSIBLE_TEST) sanity --local --python 3.11 --color no
 
 lint: venv collection

@@ -13,7 +13,7 @@ description:
   - Ensures addresses (CIDR) are on, or off, any existing interface, e.g. a VIP C(/32) on C(lo) or C(tunl0).
   - Compares on the kernel's own address list, normalised (V(2001:DB8::1/64) equals V(2001:db8::1/64)).
 author:
-  - vnet.linux contributors
+  - vnet.linux maintainers (@vnet-linux)
 options:
   interface:
     description: The interface holding the addresses. It must exist.

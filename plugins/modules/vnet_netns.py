@@ -15,7 +15,7 @@ description:
     predicts C(changed) exactly.
   - Deleting a namespace destroys the virtual devices in it and returns physical devices to the host namespace.
 author:
-  - vnet.linux contributors
+  - vnet.linux maintainers (@vnet-linux)
 options:
   name:
     description:

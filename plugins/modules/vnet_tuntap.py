@@ -16,7 +16,7 @@ description:
     by the kernel when the device is created; changing them needs O(recreate=true).
   - Options left out are not compared on an existing device; a new device gets V(false) for each flag.
 author:
-  - vnet.linux contributors
+  - vnet.linux maintainers (@vnet-linux)
 options:
   name:
     description: Device name (1..15 bytes).
@@ -82,8 +82,8 @@ device:
     ifindex: {description: Interface index (null in check mode before creation)., type: int, returned: always}
     kind: {description: Always C(tuntap)., type: str, returned: when present}
     mode: {description: C(tun) or C(tap)., type: str, returned: when present}
-    owner: {description: Owning uid, null when unset., type: int, returned: when present}
-    group: {description: Owning gid, null when unset., type: int, returned: when present}
+    owner: {description: Owning uid (null when unset)., type: int, returned: when present}
+    group: {description: Owning gid (null when unset)., type: int, returned: when present}
     multi_queue: {description: IFF_MULTI_QUEUE., type: bool, returned: when present}
     vnet_hdr: {description: IFF_VNET_HDR., type: bool, returned: when present}
     pi: {description: Packet information header on., type: bool, returned: when present}

@@ -16,7 +16,7 @@ description:
     O(mac) and O(addresses) apply to the O(name) end.
   - Deleting either end deletes the pair.
 author:
-  - vnet.linux contributors
+  - vnet.linux maintainers (@vnet-linux)
 options:
   name:
     description: Name of the local end (1..15 bytes).
@@ -37,7 +37,7 @@ extends_documentation_fragment:
   - vnet.linux.vnet.link
   - vnet.linux.vnet.attributes
 notes:
-  - The two ends of a pair often have consecutive ifindexes, but not always: both are returned, never guessed.
+  - "The two ends of a pair often have consecutive ifindexes, but not always: both are returned, never guessed."
 '''
 
 EXAMPLES = r'''
@@ -71,7 +71,7 @@ device:
     ifindex: {description: Interface index of the local end (null in check mode before creation)., type: int, returned: always}
     kind: {description: Always C(veth)., type: str, returned: when present}
     peer: {description: Peer name., type: str, returned: when present}
-    peer_ifindex: {description: Interface index of the peer, in its own namespace., type: int, returned: when present}
+    peer_ifindex: {description: Interface index of the peer in its own namespace., type: int, returned: when present}
     peer_netns: {description: Namespace of the peer (null when next to the local end)., type: str, returned: when present}
     netns: {description: Namespace of the local end., type: str, returned: always}
     mtu: {description: MTU., type: int, returned: when present}
