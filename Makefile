@@ -44,8 +44,9 @@ collection:
 	rm -rf $(COLL) && mkdir -p $(COLL)
 	git ls-files -z -co --exclude-standard | tar --null -T - -cf - | tar -xf - -C $(COLL)
 
-test: venv packages unit sanity lint integration test-vm
-	@echo "make test: all tiers passed"
+TIERS := unit sanity lint integration test-vm
+test: venv packages $(TIERS)
+	@echo "tiers: $(words $(TIERS)) passed, 0 failed"
 
 unit: venv collection
 	cd $(COLL) && $(PY) -m pytest -q tests/unit tests/vm -p no:cacheprovider
