@@ -14,7 +14,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._kind_ifb import (
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import KERNEL_KIND_NAMES, KINDS
 from ansible_collections.vnet.linux.plugins.module_utils._model import HOST_NETNS, VnetError, render_changes
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import (
-    KernelError, NetlinkClient, create_netns, list_netns, netns_path, netns_target, remove_netns)
+    IFF_UP, KernelError, NetlinkClient, Pipeline, queueable, create_netns, list_netns, netns_path, netns_target, remove_netns)
 from ansible_collections.vnet.linux.plugins.module_utils._plan import (
     GENERIC_ATTRS, address_ops, is_ipv6_link_local, plan_link, plan_netns)
 
@@ -31,10 +31,12 @@ class KernelView:
         self._links = {}
         self._nsid_names = {}
         self._ingress = {}
+        self._by_index = {}
+        self.pipeline = Pipeline()  # queued writes of all namespaces, kept in program order
 
     def client(self, netns):
         if netns not in self._clients:
-            self._clients[netns] = NetlinkClient(netns)
+            self._clients[netns] = NetlinkClient(netns, self.pipeline)
         return self._clients[netns]
 
     def links(self, netns):
@@ -64,7 +66,9 @@ class KernelView:
     def link_by_index(self, netns, ifindex):
         if netns == UNNAMED_NETNS or ifindex is None:
             return None
-        return next((link for link in self.links(netns).values() if link.ifindex == ifindex), None)
+        if netns not in self._by_index:
+            self._by_index[netns] = dict((link.ifindex, link) for link in self.links(netns).values())
+        return self._by_index[netns].get(ifindex)
 
     def peer_netns_of(self, link):
         """Namespace of the other end of ``link``: its name, None for our own, or UNNAMED_NETNS."""
@@ -74,7 +78,10 @@ class KernelView:
         if not names:
             client = self.client(link.netns)
             for name in list_netns():
-                nsid = client.netnsid_of(name)
+                try:
+                    nsid = client.netnsid_of(name)
+                except KernelError:  # a stale /run/netns entry (no namespace mounted): not a peer
+                    continue
                 if nsid is not None:
                     names[nsid] = name
             own = client.own_netnsid()
@@ -82,8 +89,14 @@ class KernelView:
                 names[own] = None
         return names.get(link.link_netnsid, UNNAMED_NETNS)
 
+    def discard_queued(self):
+        self.pipeline.holder = None
+        for client in self._clients.values():
+            client.queued = []
+
     def forget(self):
         self._links.clear()
+        self._by_index.clear()
         self._nsid_names.clear()
         self._ingress.clear()
 
@@ -93,11 +106,15 @@ class KernelView:
         self._clients.clear()
 
 
-def check_namespaces_exist(spec):
-    """Fail before any change when a namespace the spec names is missing."""
-    check_netns_exists("netns", spec.netns)
-    for key in KINDS[spec.kind].netns_options:
-        check_netns_exists(key, spec.options.get(key))
+def check_namespaces_exist(*specs):
+    """Fail before any change when a namespace a present spec names is missing (each checked once)."""
+    named = set()
+    for spec in specs:
+        if spec.state == "present":
+            named.add(("netns", spec.netns))
+            named.update((key, spec.options.get(key)) for key in KINDS[spec.kind].netns_options)
+    for param, name in sorted(named, key=lambda pair: (pair[0], pair[1] or "")):
+        check_netns_exists(param, name)
 
 
 def check_netns_exists(param, name):
@@ -109,7 +126,10 @@ def check_netns_exists(param, name):
 def plan_all(view, specs):
     ops = []
     for spec in specs:
-        ops += plan_link(spec, view.link(spec.netns, spec.name), KINDS[spec.kind])
+        kind = KINDS[spec.kind]
+        if spec.state == "present":
+            kind.preflight(spec, view)
+        ops += plan_link(spec, view.link(spec.netns, spec.name), kind)
     return ops
 
 
@@ -122,9 +142,9 @@ def apply_op(view, op):
         return
     client = view.client(op.netns)
     if op.verb == "create":
-        create_link(client, op)
+        create_link(view, op)
     elif op.verb == "delete":
-        client.link_del(str(op), client.ifindex(op.name))
+        client.link_del_by_name(str(op), op.name)
     elif op.verb == "set":
         set_link(client, op)
     elif op.verb == "move":
@@ -136,15 +156,23 @@ def apply_op(view, op):
         raise VnetError("internal error: unknown op %s" % op)
 
 
-def create_link(client, op):
-    """Add the link, then set the generic attributes in one request: some kinds (tun/tap,
-    created by ioctl) ignore IFLA_MTU/IFLA_ADDRESS on creation."""
+def create_link(view, op):
+    """Add the link with its generic attributes in the same request where the kernel takes them
+    there; links created by ioctl (tun/tap) or placed into another namespace get a set after."""
     spec = op.spec
-    client.link_add(str(op), **KINDS[spec.kind].create_request(spec))
+    kind = KINDS[spec.kind]
+    sender = view.client(kind.created_from(spec))
+    request = kind.create_request(spec)
+    if isinstance(request.get("link"), str):  # the lower device, by name where the request is sent
+        request["link"] = sender.ifindex(request["link"])
     generic = generic_request(dict((attr, getattr(spec, attr)) for attr in GENERIC_ATTRS
                                    if getattr(spec, attr) not in (None, False)))
+    if queueable(request) and spec.netns == kind.created_from(spec):
+        sender.link_add(str(op), **dict(request, **generic))
+        return
+    sender.link_add(str(op), **request)
     if generic:
-        client.link_set("set %s" % render_changes(generic), client.ifindex(spec.name), **generic)
+        view.client(spec.netns).link_set_by_name("set %s" % render_changes(generic), spec.name, **generic)
 
 
 def generic_request(changes):
@@ -155,37 +183,50 @@ def generic_request(changes):
     if "mac" in changes:
         request["address"] = changes["mac"]
     if "up" in changes:
-        request["state"] = "up" if changes["up"] else "down"
+        request.update(flags=IFF_UP if changes["up"] else 0, change=IFF_UP)
     return request
 
 
 def set_link(client, op):
     generic = generic_request(dict((k, v) for k, v in op.changes.items() if k in GENERIC_ATTRS))
     if generic:
-        client.link_set(str(op), client.ifindex(op.name), **generic)
+        client.link_set_by_name(str(op), op.name, **generic)
     kind = KINDS.get(op.kind)
     if kind is not None and any(k in kind.in_place for k in op.changes):
         kind.set_options(client, op.spec)
 
 
 def apply_plan(view, plan, ops):
-    """Run ops; if another writer raced us, re-read, re-plan and finish what is still missing."""
-    applied = []
+    """Run ops (writes are queued and sent in batches); if another writer raced us, re-read,
+    re-plan and finish what is still missing, once."""
     try:
-        for op in ops:
-            apply_op(view, op)
-            applied.append(str(op))
+        run_ops(view, ops)
     except KernelError as exc:
         if exc.code not in RACE_ERRNOS:
-            raise PartialApply(exc, applied)
+            raise PartialApply(exc, applied_so_far(view, plan, ops))
+        try:
+            view.forget()
+            run_ops(view, plan(view))
+        except KernelError as again:
+            raise PartialApply(again, applied_so_far(view, plan, ops))
+    return [str(op) for op in ops]
+
+
+def run_ops(view, ops):
+    for op in ops:
+        apply_op(view, op)
+    view.pipeline.flush()
+
+
+def applied_so_far(view, plan, ops):
+    """Which planned ops took effect, read back from the kernel: a batch can stop part-way."""
+    view.discard_queued()  # a refused batch is spent: nothing of it is left to send
+    try:
         view.forget()
-        for op in plan(view):
-            try:
-                apply_op(view, op)
-            except KernelError as again:
-                raise PartialApply(again, applied)
-            applied.append(str(op))
-    return applied
+        remaining = set(str(op) for op in plan(view))
+    except VnetError:
+        return []
+    return [str(op) for op in ops if str(op) not in remaining]
 
 
 class PartialApply(VnetError):
@@ -206,12 +247,14 @@ def verify(view, plan):
                         % "; ".join(str(op) for op in leftover))
 
 
-def converge(view, plan, check_mode):
-    """plan -> apply -> verify; returns (changed, op strings). Check mode stops after plan."""
+def converge(view, plan, check_mode, apply=None):
+    """plan -> apply -> verify; returns (changed, op strings). Check mode stops after plan.
+    ``apply(view, plan, ops)`` -> applied op strings replaces apply_plan (one request per op)
+    for objects that are not links, e.g. IPVS, whose requests go out in batches."""
     ops = plan(view)
     if check_mode or not ops:
         return bool(ops), [str(op) for op in ops]
-    applied = apply_plan(view, plan, ops)
+    applied = (apply or apply_plan)(view, plan, ops)
     try:
         verify(view, plan)
     except VnetError as exc:
@@ -261,13 +304,14 @@ def label(spec):
     return "%s %s%s" % (spec.kind, spec.name, " (netns %s)" % spec.netns if spec.netns else "")
 
 
-def reconcile_links(specs, check_mode):
-    """Converge the links in ``specs``; returns (changed, ops, diff, devices)."""
+def reconcile_links(specs, check_mode, more_specs=None):
+    """Converge the links in ``specs``; returns (changed, ops, diff, devices).
+    ``more_specs(view)`` adds specs derived from the kernel state (vnet_links purge) from the same dump."""
     view = KernelView()
     try:
-        for spec in specs:
-            if spec.state == "present":
-                check_namespaces_exist(spec)
+        if more_specs is not None:
+            specs = specs + more_specs(view)
+        check_namespaces_exist(*specs)
         links = [view.link(spec.netns, spec.name) for spec in specs]
         diff = {"before": dict((label(s), declared_state(s, l)) for s, l in zip(specs, links)),
                 "after": dict((label(s), projected_state(s, l)) for s, l in zip(specs, links))}
@@ -361,8 +405,7 @@ def reconcile_ifb(spec, sources, check_mode):
     as is); returns (changed, ops, diff, device, redirects)."""
     view = KernelView()
     try:
-        if spec.state == "present":
-            check_namespaces_exist(spec)
+        check_namespaces_exist(spec)
         link = view.link(spec.netns, spec.name)
         current = redirects_to(link.ifindex if link else None, view.links(spec.netns), view.ingress(spec.netns))
         wanted = [] if spec.state == "absent" else sources if sources is not None else [r["dev"] for r in current]

@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 from ansible_collections.vnet.linux.plugins.module_utils._kind import Kind
+from ansible_collections.vnet.linux.plugins.module_utils._model import VnetError
+from ansible_collections.vnet.linux.plugins.module_utils._spec import resolve_gid, resolve_uid
 
 
 TUN_TYPES = {1: "tun", 2: "tap"}
@@ -17,6 +19,22 @@ class TunTap(Kind):
     kernel_kind = "tun"
     fixed = ("mode",) + TUN_FLAGS
     in_place = ("owner", "group")
+    argument_spec = dict(
+        mode=dict(type="str", choices=["tun", "tap"]),
+        owner=dict(type="str"),
+        group=dict(type="str"),
+        multi_queue=dict(type="bool"),
+        vnet_hdr=dict(type="bool"),
+        pi=dict(type="bool"),
+    )
+    required_if = [("state", "present", ["mode"])]
+
+    def options(self, params):
+        if params["mode"] == "tun" and params["mac"] is not None:
+            raise VnetError("mac: a tun device (mode: tun) has no MAC address; use mode: tap or drop mac")
+        options = dict((flag, params[flag]) for flag in ("mode",) + TUN_FLAGS)
+        options.update(owner=resolve_uid("owner", params["owner"]), group=resolve_gid("group", params["group"]))
+        return options
 
     def describe(self, link, view):
         data = link.data

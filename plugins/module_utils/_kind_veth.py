@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ansible_collections.vnet.linux.plugins.module_utils._kind import Kind
 from ansible_collections.vnet.linux.plugins.module_utils._model import HOST_NETNS, Op
+from ansible_collections.vnet.linux.plugins.module_utils._spec import check_ifname, check_netns_name
 
 
 class Veth(Kind):
@@ -14,6 +15,16 @@ class Veth(Kind):
     fixed = ("peer",)
     netns_options = ("peer_netns",)
     none_is_value = ("peer_netns",)  # None: the peer sits next to the local end
+    argument_spec = dict(peer=dict(type="str"), peer_netns=dict(type="str"))
+    required_if = [("state", "present", ["peer"])]
+
+    def options(self, params):
+        peer_netns = check_netns_name("peer_netns", params["peer_netns"])
+        return {
+            "peer": check_ifname("peer", params["peer"]) if params["peer"] is not None else None,
+            # The peer next to the local end is spelled 'no peer_netns', whatever the user wrote.
+            "peer_netns": None if peer_netns == params["netns"] else peer_netns,
+        }
 
     def describe(self, link, view):
         peer_netns = view.peer_netns_of(link)

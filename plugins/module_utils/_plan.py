@@ -65,7 +65,8 @@ def recreate_reasons(spec, have, kind):
         return ["it exists as kind %s, not %s" % (have.props.get("kind") or have.kind or "unknown", kind.name)]
     return ["%s is %s, wanted %s" % (key, have.props.get(key), spec.options[key])
             for key in kind.fixed
-            if spec.options.get(key) is not None and have.props.get(key) != spec.options[key]]
+            if spec.options.get(key) is not None and have.props.get(key) != spec.options[key]] \
+        + kind.recreate_reasons(spec, have.props)
 
 
 def completed(spec, have, kind):

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import traceback
 
-from ansible.module_utils.basic import missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.vnet.linux.plugins.module_utils._args import link_argument_spec
+from ansible_collections.vnet.linux.plugins.module_utils._engine import reconcile_links
 from ansible_collections.vnet.linux.plugins.module_utils._model import VnetError
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import HAS_PYROUTE2, PYROUTE2_IMPORT_ERROR
 
@@ -26,3 +28,18 @@ def run(module, work):
     if not module._diff:
         result.pop("diff", None)
     module.exit_json(**result)
+
+
+def run_link_module(kind):
+    """main() of a per-kind link module: one link through the same path as a vnet_links item."""
+    module = AnsibleModule(
+        argument_spec=link_argument_spec(name=dict(type="str", required=True), **kind.argument_spec),
+        required_if=kind.required_if,
+        supports_check_mode=True,
+    )
+
+    def converge():
+        changed, ops, diff, devices = reconcile_links([kind.spec(module.params)], module.check_mode)
+        return dict(changed=changed, ops=ops, diff=diff, device=devices[0])
+
+    run(module, converge)

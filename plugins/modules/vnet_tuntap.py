@@ -117,49 +117,12 @@ ops:
   sample: ["create tuntap tap-vm1: mode=tap, multi_queue=True, owner=64055, up=True, vnet_hdr=True"]
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.vnet.linux.plugins.module_utils._args import link_argument_spec
-from ansible_collections.vnet.linux.plugins.module_utils._engine import reconcile_links
-from ansible_collections.vnet.linux.plugins.module_utils._model import VnetError
-from ansible_collections.vnet.linux.plugins.module_utils._runner import run
-from ansible_collections.vnet.linux.plugins.module_utils._spec import link_spec, resolve_gid, resolve_uid
-
-
-def tuntap_spec(params):
-    if params["mode"] == "tun" and params["mac"] is not None:
-        raise VnetError("mac: a tun device (mode: tun) has no MAC address; use mode: tap or drop mac")
-    options = {
-        "mode": params["mode"],
-        "owner": resolve_uid("owner", params["owner"]),
-        "group": resolve_gid("group", params["group"]),
-        "multi_queue": params["multi_queue"],
-        "vnet_hdr": params["vnet_hdr"],
-        "pi": params["pi"],
-    }
-    return link_spec(params, "tuntap", options=options)
-
-
-def converge(module):
-    changed, ops, diff, devices = reconcile_links([tuntap_spec(module.params)], module.check_mode)
-    return dict(changed=changed, ops=ops, diff=diff, device=devices[0])
+from ansible_collections.vnet.linux.plugins.module_utils._kinds import KINDS
+from ansible_collections.vnet.linux.plugins.module_utils._runner import run_link_module
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=link_argument_spec(
-            name=dict(type="str", required=True),
-            mode=dict(type="str", choices=["tun", "tap"]),
-            owner=dict(type="str"),
-            group=dict(type="str"),
-            multi_queue=dict(type="bool"),
-            vnet_hdr=dict(type="bool"),
-            pi=dict(type="bool"),
-        ),
-        required_if=[("state", "present", ["mode"])],
-        supports_check_mode=True,
-    )
-    run(module, lambda: converge(module))
+    run_link_module(KINDS["tuntap"])
 
 
 if __name__ == "__main__":

@@ -98,40 +98,12 @@ ops:
   sample: ["create veth veth-web: mtu=1450, peer=veth-web-c, peer_netns=web, up=True"]
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.vnet.linux.plugins.module_utils._args import link_argument_spec
-from ansible_collections.vnet.linux.plugins.module_utils._engine import reconcile_links
-from ansible_collections.vnet.linux.plugins.module_utils._runner import run
-from ansible_collections.vnet.linux.plugins.module_utils._spec import check_ifname, check_netns_name, link_spec
-
-
-def veth_spec(params):
-    peer_netns = check_netns_name("peer_netns", params["peer_netns"])
-    options = {
-        "peer": check_ifname("peer", params["peer"]) if params["peer"] is not None else None,
-        # The peer next to the local end is spelled 'no peer_netns', whatever the user wrote.
-        "peer_netns": None if peer_netns == params["netns"] else peer_netns,
-    }
-    return link_spec(params, "veth", options=options)
-
-
-def converge(module):
-    changed, ops, diff, devices = reconcile_links([veth_spec(module.params)], module.check_mode)
-    return dict(changed=changed, ops=ops, diff=diff, device=devices[0])
+from ansible_collections.vnet.linux.plugins.module_utils._kinds import KINDS
+from ansible_collections.vnet.linux.plugins.module_utils._runner import run_link_module
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=link_argument_spec(
-            name=dict(type="str", required=True),
-            peer=dict(type="str"),
-            peer_netns=dict(type="str"),
-        ),
-        required_if=[("state", "present", ["peer"])],
-        supports_check_mode=True,
-    )
-    run(module, lambda: converge(module))
+    run_link_module(KINDS["veth"])
 
 
 if __name__ == "__main__":

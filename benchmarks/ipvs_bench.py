@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+# Copyright: vnet.linux contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""IPVS benchmark: vnet_ipvs_tun's engine against ``ipvsadm -R`` of the same table, same kernel.
+
+Needs root, IPVS and ipvsadm: run it in the stock-kernel VM (benchmarks/ipvs_bench_vm.sh).
+Three steps, each timed in-process (the engine call: socket, dumps, plan,
+batched writes, verify, result) and compared with ``ipvsadm -R`` loading the
+whole table into an empty namespace:
+
+1. apply SERVICES x 4 tunnel real servers into an empty table (target <= 2x),
+2. the same spec again, a no-op (target <= 0.5x, and zero write requests),
+3. 10% of the real servers' weights changed (only those objects may be sent);
+   also compared with ``ipvsadm -R`` of just the corresponding ``-e`` lines.
+
+Prints ratios; asserts nothing (timings under TCG are noisy).
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+COLLECTION_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
+REAL_SERVERS = 4
+
+
+def import_engine():
+    """The collection copy this file sits in (…/ansible_collections/vnet/linux/benchmarks)."""
+    sys.path.insert(0, COLLECTION_ROOT)
+    started = time.monotonic()
+    from ansible_collections.vnet.linux.plugins.module_utils import _ipvs, _netlink_ipvs
+    return _ipvs, _netlink_ipvs, time.monotonic() - started
+
+
+def table(count, weights):
+    """(services params, ipvsadm -R text): VIP 10.x.y.1:80, real servers 172.16.x.y+1..4."""
+    services, rules = [], []
+    for index in range(count):
+        vip = "10.%d.%d.1" % (index // 256, index % 256)
+        servers = []
+        rules.append("-A -t %s:80 -s wrr" % vip)
+        for rs in range(REAL_SERVERS):
+            address = "172.16.%d.%d" % (index // 60, (index % 60) * 4 + rs + 1)
+            weight = weights.get((index, rs), 1)
+            servers.append({"address": address, "weight": weight})
+            rules.append("-a -t %s:80 -r %s:80 -i -w %d --tun-type ipip" % (vip, address, weight))
+        services.append({"address": vip, "port": 80, "scheduler": "wrr", "realservers": servers})
+    return services, "\n".join(rules) + "\n"
+
+
+def netns(name):
+    subprocess.run(["ip", "netns", "del", name], stderr=subprocess.DEVNULL, check=False)
+    subprocess.run(["ip", "netns", "add", name], check=True)
+
+
+def ipvsadm_restore(name, rules):
+    started = time.monotonic()
+    subprocess.run(["ip", "netns", "exec", name, "ipvsadm", "-R"], input=rules.encode(), check=True)
+    return time.monotonic() - started
+
+
+class WriteCounter:
+    """Counts the write requests the IPVS client sends (the engine's own counter is per view)."""
+
+    def __init__(self, netlink_ipvs):
+        self.count = 0
+        original = netlink_ipvs.IpvsClient.execute
+
+        def counting(client, requests):
+            self.count += len(requests)
+            return original(client, requests)
+        netlink_ipvs.IpvsClient.execute = counting
+
+
+def engine_run(ipvs, counter, name, services):
+    spec = ipvs.ipvs_spec({"services": services, "netns": name})
+    before = counter.count
+    started = time.monotonic()
+    result = ipvs.reconcile_ipvs(spec, check_mode=False)
+    return time.monotonic() - started, counter.count - before, len(result["ops"])
+
+
+def report(label, ours, reference, target, writes, extra=""):
+    ratio = ours / reference
+    verdict = "" if target is None else (" (target <= %.1fx: %s)" % (target, "met" if ratio <= target else "MISSED"))
+    print("%-28s ours %7.2f s  ipvsadm -R %6.2f s  ratio %5.2fx%s  write requests %d%s"
+          % (label, ours, reference, ratio, verdict, writes, extra))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--services", type=int, default=1000)
+    args = parser.parse_args()
+    ipvs, netlink_ipvs, import_s = import_engine()
+    counter = WriteCounter(netlink_ipvs)
+    ours_ns, ref_ns, edit_ns = "bench-ipvs-engine", "bench-ipvs-ipvsadm", "bench-ipvs-edit"
+    try:
+        for name in (ours_ns, ref_ns, edit_ns):
+            netns(name)
+        services, rules = table(args.services, {})
+        objects = args.services * (1 + REAL_SERVERS)
+        print("table: %d services x %d tunnel real servers (%d objects); engine import %.2f s (not counted)"
+              % (args.services, REAL_SERVERS, objects, import_s))
+
+        restore_s = ipvsadm_restore(ref_ns, rules)
+        seconds, writes, ops = engine_run(ipvs, counter, ours_ns, services)
+        report("apply into an empty table", seconds, restore_s, 2.0, writes, "  ops %d" % ops)
+
+        seconds, writes, ops = engine_run(ipvs, counter, ours_ns, services)
+        report("no-op rerun", seconds, restore_s, 0.5, writes, "  ops %d" % ops)
+
+        # every 10th real server gets weight 5: 10% of them, spread over the table
+        changed = dict(((n // REAL_SERVERS, n % REAL_SERVERS), 5) for n in range(0, args.services * REAL_SERVERS, 10))
+        services, _rules = table(args.services, changed)
+        edits = "".join("-e -t 10.%d.%d.1:80 -r 172.16.%d.%d:80 -i -w 5 --tun-type ipip\n"
+                        % (i // 256, i % 256, i // 60, (i % 60) * 4 + rs + 1) for (i, rs) in sorted(changed))
+        ipvsadm_restore(edit_ns, rules)
+        edit_s = ipvsadm_restore(edit_ns, edits)
+        seconds, writes, ops = engine_run(ipvs, counter, ours_ns, services)
+        report("10%% of weights changed (%d)" % len(changed), seconds, restore_s, None, writes,
+               "  ops %d; vs ipvsadm -R of the %d edits: %.2fx" % (ops, len(changed), seconds / edit_s))
+    finally:
+        for name in (ours_ns, ref_ns, edit_ns):
+            subprocess.run(["ip", "netns", "del", name], check=False)
+
+
+if __name__ == "__main__":
+    main()

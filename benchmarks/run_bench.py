@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""Run benchmarks/links_bench.yml once and print each figure with its target (ratios, not asserts).
+
+Module time = a task's wall time minus the wall time of an ansible.builtin.ping task in the
+same run: the fixed Ansible cost no module can remove.
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def seconds(delta):
+    """'0:00:01.234567' (command delta) -> 1.234567."""
+    hours, minutes, secs = delta.split(":")
+    return int(hours) * 3600 + int(minutes) * 60 + float(secs)
+
+
+def run_playbook(times_file, results_file):
+    env = dict(os.environ, VNET_BENCH_TIMES=times_file, VNET_BENCH_RESULTS=results_file,
+               ANSIBLE_CALLBACK_PLUGINS=os.path.join(HERE, "callback_plugins"),
+               ANSIBLE_CALLBACKS_ENABLED="task_timer")
+    subprocess.run(["ansible-playbook", "-i", "localhost,", os.path.join(HERE, "links_bench.yml")],
+                   env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        times_file, results_file = os.path.join(tmp, "times.json"), os.path.join(tmp, "results.json")
+        run_playbook(times_file, results_file)
+        with open(times_file) as handle:
+            times = dict((name, statistics.median(values)) for name, values in json.load(handle).items())
+        with open(results_file) as handle:
+            results = json.load(handle)
+    ping = times["ping"]
+
+    def module(name):
+        return times[name] - ping
+
+    rows = [
+        ("create 1000 veth pairs: module / ip -batch", module("vnet_links create") / seconds(results["ip_create"]),
+         "<= 1.5x", "%.2fs vs %.2fs" % (module("vnet_links create"), seconds(results["ip_create"]))),
+        ("no-op rerun of 1000: module time", module("vnet_links no-op"), "<= 1.0 s",
+         "write requests: %d" % results["noop_ops"]),
+        ("delete 1000: module / ip -batch", module("vnet_links delete") / seconds(results["ip_delete"]),
+         "<= 1.5x", "%.2fs vs %.2fs" % (module("vnet_links delete"), seconds(results["ip_delete"]))),
+        ("one vnet_veth task / one command task", times["one vnet_veth"] / times["one command ip link add"],
+         "<= 1.1x", "%.3fs vs %.3fs (median of 5)" % (times["one vnet_veth"], times["one command ip link add"])),
+        ("loop of 100 vnet_veth / one vnet_links of 100", times["loop of vnet_veth"] / times["vnet_links same count"],
+         "report", "%.2fs vs %.2fs" % (times["loop of vnet_veth"], times["vnet_links same count"])),
+    ]
+    print("%-48s %10s  %-9s %s" % ("benchmark", "figure", "target", "detail"))
+    for name, figure, target, detail in rows:
+        print("%-48s %10.2f  %-9s %s" % (name, figure, target, detail))
+    print("(ping task, the fixed Ansible cost subtracted: %.3fs)" % ping)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

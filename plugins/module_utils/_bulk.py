@@ -1,0 +1,111 @@
+# -*- coding: utf-8 -*-
+# Copyright: vnet.linux contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""vnet_links: many links of any kind in one task, through the per-kind modules' own path.
+
+Each item is validated with its kind's argument spec and turned into a LinkSpec by
+``Kind.spec`` (exactly what the per-kind module does), then all of them are planned
+together in dependency order. ``purge`` deletes only managed-kind devices inside an
+explicit scope (name prefix and/or kinds) and never a device a listed item owns.
+"""
+
+from __future__ import annotations
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.errors import UnsupportedError
+
+from ansible_collections.vnet.linux.plugins.module_utils._args import link_argument_spec
+from ansible_collections.vnet.linux.plugins.module_utils._kinds import KINDS
+from ansible_collections.vnet.linux.plugins.module_utils._model import LinkSpec, VnetError
+
+
+def item_specs(items, netns):
+    """LinkSpecs for the ``links`` items, in dependency order; ``netns`` is the items' default."""
+    specs = [item_spec(index, item, netns) for index, item in enumerate(items)]
+    seen = {}
+    for index, spec in enumerate(specs):
+        key = (spec.netns, spec.name)
+        if key in seen:
+            raise VnetError("links[%d]: %s is already declared by links[%d]; declare each link once"
+                            % (index, spec.name, seen[key]))
+        seen[key] = index
+    return order_specs(specs)
+
+
+def item_spec(index, item, netns):
+    where = "links[%d]" % index
+    if not isinstance(item, dict):
+        raise VnetError("%s: each item must be a dict with at least kind and name" % where)
+    kind = KINDS.get(item.get("kind"))
+    if kind is None:
+        raise VnetError("%s: kind %r is not one of %s" % (where, item.get("kind"), ", ".join(sorted(KINDS))))
+    params = dict((key, value) for key, value in item.items() if key != "kind")
+    params.setdefault("netns", netns)
+    validator = ArgumentSpecValidator(
+        link_argument_spec(name=dict(type="str", required=True), **kind.argument_spec),
+        required_if=kind.required_if)
+    result = validator.validate(params)
+    if result.errors:
+        messages = ["unsupported parameters: %s" % error.msg if isinstance(error, UnsupportedError) else error.msg
+                    for error in result.errors]
+        raise VnetError("%s (%s %s): %s" % (where, kind.name, item.get("name"), "; ".join(messages)))
+    try:
+        return kind.spec(result.validated_parameters)
+    except VnetError as exc:
+        raise VnetError("%s (%s %s): %s" % (where, kind.name, item.get("name"), exc))
+
+
+def order_specs(specs):
+    """Deletions first, children (stacked on a listed parent) before parents; then creations,
+    parents before children. Anything else keeps the user's order."""
+    depth = dict(((s.netns, s.name), parent_depth(s, specs)) for s in specs)
+    absent = sorted((s for s in specs if s.state == "absent"), key=lambda s: -depth[(s.netns, s.name)])
+    present = sorted((s for s in specs if s.state == "present"), key=lambda s: depth[(s.netns, s.name)])
+    return absent + present
+
+
+def parent_depth(spec, specs, seen=()):
+    parent = spec.options.get("link")
+    by_name = dict((s.name, s) for s in specs if s.netns == spec.options.get("link_netns", spec.netns))
+    if not parent or parent not in by_name or parent in seen:
+        return 0
+    return 1 + parent_depth(by_name[parent], specs, seen + (spec.name,))
+
+
+def owned_names(spec):
+    """Device names a listed spec owns in its namespace (a veth owns its peer beside it)."""
+    names = {spec.name}
+    if spec.kind == "veth" and spec.options.get("peer") and not spec.options.get("peer_netns"):
+        names.add(spec.options["peer"])
+    return names
+
+
+def check_purge_scope(purge, prefix, kinds):
+    if purge and not prefix and not kinds:
+        raise VnetError("purge: refusing to purge without a scope; set purge_prefix and/or purge_kinds to bound "
+                        "what may be deleted")
+    unknown = sorted(set(kinds or []) - set(KINDS))
+    if unknown:
+        raise VnetError("purge_kinds: %s not managed by this collection; choose from %s"
+                        % (", ".join(unknown), ", ".join(sorted(KINDS))))
+
+
+def purge_specs(view, netns, specs, prefix, kinds):
+    """absent specs for managed-kind links in ``netns`` inside the scope that no spec owns;
+    stacked devices (with a parent) first, since deleting a parent takes them along."""
+    owned = set()
+    for spec in specs:
+        if spec.netns == netns:
+            owned |= owned_names(spec)
+    doomed, gone = [], set()
+    for name in sorted(view.links(netns)):
+        link = view.link(netns, name)
+        kind = link.props.get("kind")
+        if kind is None or name in owned or (prefix and not name.startswith(prefix)) or (kinds and kind not in kinds):
+            continue
+        if kind == "veth" and link.props.get("peer") in gone and not link.props.get("peer_netns"):
+            continue  # deleting the other end already removes this one
+        gone.add(name)
+        doomed.append(LinkSpec(name=name, kind=kind, netns=netns, state="absent", up=None,
+                               options={"link": link.props.get("link")}))
+    return [s for s in doomed if s.options["link"]] + [s for s in doomed if not s.options["link"]]
