@@ -11,6 +11,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -27,6 +28,32 @@ def run_playbook(times_file, results_file):
                ANSIBLE_CALLBACKS_ENABLED="task_timer")
     subprocess.run(["ansible-playbook", "-i", "localhost,", os.path.join(HERE, "links_bench.yml")],
                    env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+FLEET_SIZE = 50
+
+
+def fleet_seconds(forks):
+    """Wall time of the fleet setup play over FLEET_SIZE namespace hosts with this many forks."""
+    with tempfile.TemporaryDirectory() as tmp:
+        inventory = os.path.join(tmp, "fleet.ini")
+        with open(inventory, "w") as handle:
+            handle.write("[fleet]\n" + "".join("vnet-fleet-%d\n" % i for i in range(1, FLEET_SIZE + 1)))
+            handle.write("[fleet:vars]\nansible_connection=vnet.linux.netns\n"
+                         "ansible_python_interpreter=%s\n" % sys.executable)
+
+        def play(phase):
+            started = time.monotonic()
+            subprocess.run(["ansible-playbook", "-i", inventory, "-f", str(forks), "-e", "fleet_phase=%s" % phase,
+                            "-e", "fleet_size=%d" % FLEET_SIZE, os.path.join(HERE, "fleet_bench.yml")],
+                           check=True, stdout=subprocess.DEVNULL)
+            return time.monotonic() - started
+
+        play("create")
+        try:
+            return play("setup")
+        finally:
+            play("destroy")
 
 
 def main():
@@ -54,6 +81,9 @@ def main():
         ("loop of 100 vnet_veth / one vnet_links of 100", times["loop of vnet_veth"] / times["vnet_links same count"],
          "report", "%.2fs vs %.2fs" % (times["loop of vnet_veth"], times["vnet_links same count"])),
     ]
+    fleet_1, fleet_10 = fleet_seconds(1), fleet_seconds(10)
+    rows.append(("fleet of %d netns hosts: forks 1 / forks 10" % FLEET_SIZE, fleet_1 / fleet_10, "report",
+                 "%.1fs vs %.1fs" % (fleet_1, fleet_10)))
     print("%-48s %10s  %-9s %s" % ("benchmark", "figure", "target", "detail"))
     for name, figure, target, detail in rows:
         print("%-48s %10.2f  %-9s %s" % (name, figure, target, detail))

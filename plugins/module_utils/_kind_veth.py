@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from ansible_collections.vnet.linux.plugins.module_utils._kind import Kind
-from ansible_collections.vnet.linux.plugins.module_utils._model import HOST_NETNS, Op
+from ansible_collections.vnet.linux.plugins.module_utils._model import HOST_NETNS, Op, VnetError
 from ansible_collections.vnet.linux.plugins.module_utils._spec import check_ifname, check_netns_name
 
 
@@ -37,6 +37,19 @@ class Veth(Kind):
             "peer_up": peer.up if peer else None,
             "peer_mtu": peer.mtu if peer else None,
         }
+
+    def preflight(self, spec, view):
+        """The peer's name must be free where it goes, unless it already is this pair's peer
+        (the kernel would refuse the create with EEXIST after other steps had run)."""
+        peer, peer_netns = spec.options["peer"], spec.options.get("peer_netns") or spec.netns
+        current = view.link(spec.netns, spec.name)
+        if current is not None and current.props.get("peer") == peer:
+            return
+        holder = view.link(peer_netns, peer)
+        if holder is not None and (current is None or spec.recreate):
+            raise VnetError("peer: %s already exists in %s (a %s); choose a free peer name or remove that device"
+                            % (peer, "netns %s" % peer_netns if peer_netns else "this namespace",
+                               holder.props.get("kind") or holder.kind or "device"))
 
     def created_props(self, spec):
         return {"peer_netns": spec.options.get("peer_netns"), "peer_up": False, "peer_mtu": spec.mtu}

@@ -30,7 +30,7 @@ def plan_link(spec, have, kind):
                             "to delete and re-create it (this interrupts its traffic)"
                             % (kind.name, spec.name, "; ".join(blockers)))
         return [Op("delete", spec.name, spec.netns, have.props.get("kind") or have.kind,
-                   reason="recreate: " + "; ".join(blockers))] \
+                   reason="; ".join(["recreate: " + "; ".join(blockers)] + takes_along(have)))] \
             + create_ops(spec, kind)
     ops = []
     changes = in_place_changes(spec, have, kind)
@@ -48,7 +48,12 @@ def delete_ops(spec, have, kind):
     if have.props.get("kind") != kind.name:
         raise VnetError("%s %s: not deleting it: it is a %s, not a %s"
                         % (kind.name, spec.name, have.props.get("kind") or have.kind or "device", kind.name))
-    return [Op("delete", spec.name, spec.netns, kind.name)]
+    return [Op("delete", spec.name, spec.netns, kind.name, reason="; ".join(takes_along(have)))]
+
+
+def takes_along(have):
+    """What the kernel deletes together with ``have``: say so in the op (a veth's peer)."""
+    return ["removes its peer %s too" % have.props["peer"]] if have.props.get("peer") else []
 
 
 def create_ops(spec, kind):
