@@ -44,7 +44,7 @@ collection:
 	rm -rf $(COLL) && mkdir -p $(COLL)
 	git ls-files -z -co --exclude-standard | tar --null -T - -cf - | tar -xf - -C $(COLL)
 
-TIERS := unit sanity lint integration test-vm
+TIERS := unit sanity lint integration test-vm release-check matrix
 test: venv packages $(TIERS)
 	@echo "tiers: $(words $(TIERS)) passed, 0 failed"
 
@@ -77,3 +77,4 @@ clean:
 	rm -rf $(BUILD) $(COLL_ROOT) tests/output
 
 include tests/vm/vm.mk
+include tests/release/release.mk
