@@ -45,7 +45,7 @@ def item_spec(index, item, netns):
         link_argument_spec(name=dict(type="str", required=True), **kind.argument_spec),
         required_if=kind.required_if)
     result = validator.validate(params)
-    if result.errors:
+    if result.errors.errors:  # the container itself is always truthy
         messages = ["unsupported parameters: %s" % error.msg if isinstance(error, UnsupportedError) else error.msg
                     for error in result.errors]
         raise VnetError("%s (%s %s): %s" % (where, kind.name, item.get("name"), "; ".join(messages)))
