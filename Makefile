@@ -21,12 +21,13 @@ DEB_PACKAGES := iproute2 iputils-ping tcpdump jq libcap2-bin util-linux
 ANSIBLE_TEST := cd $(COLL) && $(BIN)/ansible-test
 VM_TARGETS    = $(shell tests/vm/list-targets.sh)
 
-.PHONY: help venv packages collection test unit sanity lint integration lab clean
+.PHONY: help venv packages collection test unit sanity lint integration lab bench clean
 
 help:
 	@echo "make lab          run the self-contained netns labs on this host"
 	@echo "make test         install everything and run every test tier:"
 	@echo "                  unit, sanity, lint, integration (host kernel), test-vm (stock kernel)"
+	@echo "make bench        print the performance ratios (benchmarks/)"
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: tests/requirements.txt requirements.txt
@@ -72,6 +73,11 @@ integration: venv packages collection
 
 lab: venv packages collection
 	$(BIN)/ansible-playbook -i localhost, -c local playbooks/lab/basic.yml
+
+# Performance figures (ratios against ip -batch and ansible.builtin.command, measured in one
+# run); printed, never asserted: these machines are shared and noisy.
+bench: venv packages collection
+	$(PY) benchmarks/run_bench.py
 
 clean:
 	rm -rf $(BUILD) $(COLL_ROOT) tests/output
