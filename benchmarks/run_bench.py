@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Run benchmarks/links_bench.yml once and print each figure with its target (ratios, not asserts).
 
 Module time = a task's wall time minus the wall time of an ansible.builtin.ping task in the

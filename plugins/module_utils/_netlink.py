@@ -108,7 +108,7 @@ def parse_link(buf, offset, length):
     """One RTM_NEWLINK message (raw) -> Link. Only the attributes the engine reads are decoded:
     pyroute2's full decode of stats, af_spec etc. costs ~0.4 ms a link, which a 2000-link
     dump cannot afford; IFLA_LINKINFO (kind-specific data) still goes through pyroute2."""
-    _, _, index, flags, _ = IFINFOMSG.unpack_from(buf, offset + NLMSGHDR.size)
+    index, flags = IFINFOMSG.unpack_from(buf, offset + NLMSGHDR.size)[2:4]
     link = Link(name=None, ifindex=index, up=bool(flags & IFF_UP))
     for nla_type, start, end in walk_nlas(buf, offset + NLMSGHDR.size + IFINFOMSG.size, offset + length):
         if nla_type == IFLA_IFNAME:
@@ -130,7 +130,7 @@ def parse_link(buf, offset, length):
 
 def read_linkinfo(link, raw):
     nested = list(walk_nlas(raw, NLA.size, len(raw)))
-    if [nla_type for nla_type, _, _ in nested] == [IFLA_INFO_KIND]:  # veth, ifb...: no data to decode
+    if [attr[0] for attr in nested] == [IFLA_INFO_KIND]:  # veth, ifb...: no data to decode
         link.kind = raw[nested[0][1]:nested[0][2]].split(b"\0", 1)[0].decode("ascii")
         return
     info = ifinfmsg.ifinfo(raw)
@@ -155,7 +155,7 @@ def walk_messages(buf, size):
     """(type, offset, length) of each netlink message in one datagram."""
     offset = 0
     while offset + NLMSGHDR.size <= size:
-        length, msg_type, _, _, _ = NLMSGHDR.unpack_from(buf, offset)
+        length, msg_type = NLMSGHDR.unpack_from(buf, offset)[:2]
         if length < NLMSGHDR.size:
             break
         yield msg_type, offset, length
@@ -341,8 +341,8 @@ class NetlinkClient:
         for start in range(0, len(queued), BATCH_CHUNK):
             chunk = queued[start:start + BATCH_CHUNK]
             payload = bytearray()
-            for seq, (_, data) in enumerate(chunk, start + 1):
-                message = bytearray(data)
+            for seq, request in enumerate(chunk, start + 1):
+                message = bytearray(request[1])
                 NLMSGHDR_SEQ.pack_into(message, 8, seq)
                 payload += message
             sock.send(payload)
@@ -486,7 +486,7 @@ def read_acks(sock, first, last):
     buf = bytearray(1 << 20)
     while pending:
         size = sock.recv_into(buf)
-        for msg_type, offset, _ in walk_messages(buf, size):
+        for msg_type, offset in (message[:2] for message in walk_messages(buf, size)):
             if msg_type != NLMSG_ERROR:
                 continue
             seq = NLMSGHDR.unpack_from(buf, offset)[3]
@@ -506,7 +506,8 @@ def valid_nsid(reply):
 def parse_address(buf, offset, length):
     """One RTM_NEWADDR message (raw) -> (ifindex, 'address/prefixlen'). IFA_LOCAL is the
     interface's own address where present (point-to-point), IFA_ADDRESS otherwise (IPv6)."""
-    family, prefixlen, _, _, index = IFADDRMSG.unpack_from(buf, offset + NLMSGHDR.size)
+    header = IFADDRMSG.unpack_from(buf, offset + NLMSGHDR.size)
+    family, prefixlen, index = header[0], header[1], header[4]
     found = {}
     for nla_type, start, end in walk_nlas(buf, offset + NLMSGHDR.size + IFADDRMSG.size, offset + length):
         if nla_type in (IFA_ADDRESS, IFA_LOCAL):

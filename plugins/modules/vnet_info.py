@@ -91,7 +91,7 @@ links:
     name: {description: Link name., type: str, returned: always}
     netns: {description: Namespace (null for the module's own)., type: str, returned: always}
     ifindex: {description: Interface index in its namespace., type: int, returned: always}
-    kind: {description: Collection kind (veth/tuntap/macvlan...), the kernel's kind, or physical/loopback., type: str, returned: always}
+    kind: {description: "Collection kind (veth/tuntap/macvlan...), the kernel's kind, or physical/loopback.", type: str, returned: always}
     mtu: {description: MTU., type: int, returned: always}
     mac: {description: MAC address., type: str, returned: always}
     up: {description: Administratively up., type: bool, returned: always}

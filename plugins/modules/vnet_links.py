@@ -12,7 +12,7 @@ version_added: 0.1.0
 description:
   - Declares a list of links of any kind this collection manages and converges all of them in one task,
     through the same engine and the same per-kind code as the single-link modules (M(vnet.linux.vnet_veth),
-    M(vnet.linux.vnet_tuntap), M(vnet.linux.vnet_macvlan)...): one kernel dump per namespace, one plan, then
+    M(vnet.linux.vnet_tuntap), M(vnet.linux.vnet_macvlan)...) - one kernel dump per namespace, one plan, then
     apply and verify.
   - Links are ordered by dependency - deletions first with children before parents, then creations with
     parents (for example a veth used as a macvlan's C(link)) before children.
