@@ -90,16 +90,49 @@ def in_place_changes(spec, have, kind):
 
 
 def address_ops(name, netns, want, have, purge, state="present"):
-    """add/remove-address ops; IPv6 link-local addresses are the kernel's and never purged."""
+    """add/remove-address ops; IPv6 link-local addresses are the kernel's and never purged.
+
+    Deleting the primary address of an IPv4 subnet makes the kernel delete that subnet's secondary
+    addresses with it (promote_secondaries is off by default): those that stay are added back after
+    it, and new addresses of that subnet are added only then (before, they would be secondaries)."""
     if want is None:
         return []
     if state == "absent":
-        return [Op("remove-address", name, netns, changes={"address": a}) for a in want if a in have]
-    ops = [Op("add-address", name, netns, changes={"address": a}) for a in want if a not in have]
-    if purge:
-        ops += [Op("remove-address", name, netns, changes={"address": a})
-                for a in have if a not in want and not is_ipv6_link_local(a)]
-    return ops
+        removed = [a for a in want if a in have]
+    else:
+        removed = [a for a in have if a not in want and not is_ipv6_link_local(a)] if purge else []
+    added = [a for a in want if a not in have] if state == "present" else []
+    primaries = primary_addresses(have)
+    removed_primaries = [a for a in removed if primaries.get(ipv4_subnet(a)) == a]
+    emptied = set(ipv4_subnet(a) for a in removed_primaries)
+    taken_along = [a for a in have if a not in removed and ipv4_subnet(a) in emptied]
+
+    def op(verb, address, reason=""):
+        return Op(verb, name, netns, changes={"address": address}, reason=reason)
+
+    return ([op("add-address", a) for a in added if ipv4_subnet(a) not in emptied]
+            + [op("remove-address", a) for a in removed if a not in removed_primaries]
+            + [op("remove-address", a) for a in removed_primaries]
+            + [op("add-address", a, "the kernel deletes it with primary %s" % primaries[ipv4_subnet(a)])
+               for a in taken_along]
+            + [op("add-address", a) for a in added if ipv4_subnet(a) in emptied])
+
+
+def ipv4_subnet(cidr):
+    """The IPv4 network of an address (None for IPv6): addresses in one are a primary and its secondaries."""
+    address = ipaddress.ip_interface(cidr)
+    return address.network if address.version == 4 else None
+
+
+def primary_addresses(have):
+    """The primary address of each IPv4 subnet: the kernel lists a device's primaries before its
+    secondaries, so the first address of a subnet in ``have`` (dump order) is its primary."""
+    primaries = {}
+    for cidr in have:
+        subnet = ipv4_subnet(cidr)
+        if subnet is not None:
+            primaries.setdefault(subnet, cidr)
+    return primaries
 
 
 def is_ipv6_link_local(cidr):
