@@ -1,0 +1,225 @@
+"""Run the collection's modules the way Ansible does, and read the kernel with iproute2.
+
+A module runs as Ansible's local AnsiballZ wrapper ends up running it: the module file,
+executed by the venv's Python, reading its arguments from a JSON file
+(``{"ANSIBLE_MODULE_ARGS": {...}}``), with the collections root on PYTHONPATH. That is
+~0.4 s a run instead of ~3 s for a playbook, which is what makes a large table affordable.
+
+The oracle is iproute2 (``ip -d -j``, ``bridge -d -j``, ``tc -j``; ``ipvsadm -S -n`` where
+IPVS exists), never the module's own reading. Volatile fields (counters, timers, DAD state,
+operstate) are dropped so that two dumps of an untouched namespace are byte-identical.
+"""
+
+import difflib
+import json
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+COLLECTION = Path(__file__).resolve().parents[2]
+COLL_ROOT = COLLECTION.parents[2]
+PYTHON = sys.executable
+PREFIX = "vnet-rel-"
+NETNS_DIR = Path("/run/netns")
+
+# Keys whose values change without anyone touching the namespace.
+VOLATILE_KEYS = {"stats", "stats64", "operstate", "valid_life_time", "preferred_life_time", "tentative",
+                 "carrier_changes", "carrier_up_count", "carrier_down_count"}
+# Carrier flags follow UP asynchronously (the kernel's linkwatch runs up to a second later).
+VOLATILE_FLAGS = {"LOWER_UP", "NO-CARRIER", "M-DOWN"}
+
+
+class Result:
+    """What a module run printed (its JSON result), with its exit status and stderr."""
+
+    def __init__(self, rc, stdout, stderr, elapsed):
+        self.rc, self.stdout, self.stderr, self.elapsed = rc, stdout, stderr, elapsed
+        self.json = parse_result(stdout)
+
+    @property
+    def failed(self):
+        return self.rc != 0 or bool(self.json.get("failed"))
+
+    @property
+    def msg(self):
+        return self.json.get("msg", "")
+
+    @property
+    def changed(self):
+        return self.json.get("changed")
+
+    def __getitem__(self, key):
+        return self.json[key]
+
+    def get(self, key, default=None):
+        return self.json.get(key, default)
+
+    def __repr__(self):
+        return "Result(rc=%s, msg=%r, %s, stderr=%r)" % (self.rc, self.msg, json.dumps(self.json)[:1500],
+                                                          self.stderr[-1500:])
+
+
+def parse_result(stdout):
+    """The module's JSON result: the last line of stdout that is a JSON object."""
+    for line in reversed(stdout.splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                return json.loads(line)
+            except ValueError:
+                continue
+    return {}
+
+
+def module_path(name):
+    return COLLECTION / "plugins" / "modules" / ("%s.py" % name)
+
+
+def module_command(name, args, check=False, diff=True, prefix=()):
+    """argv and environment that run one module with ``args``; the args file is left for the caller."""
+    payload = {"ANSIBLE_MODULE_ARGS": dict(args, _ansible_check_mode=check, _ansible_diff=diff,
+                                              _ansible_module_name=name)}
+    handle, path = tempfile.mkstemp(prefix="vnet-rel-args-", suffix=".json")
+    with os.fdopen(handle, "w") as args_file:
+        json.dump(payload, args_file)
+    os.chmod(path, 0o644)  # readable by a run as another user (setpriv --reuid)
+    env = dict(os.environ, PYTHONPATH=str(COLL_ROOT), ANSIBLE_COLLECTIONS_PATH=str(COLL_ROOT))
+    return list(prefix) + [PYTHON, str(module_path(name)), path], env, path
+
+
+def run_module(name, args, check=False, diff=True, prefix=(), timeout=300):
+    """Run one module to completion; returns its Result."""
+    argv, env, path = module_command(name, args, check, diff, prefix)
+    start = time.monotonic()
+    try:
+        proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout)
+    finally:
+        os.unlink(path)
+    return Result(proc.returncode, proc.stdout, proc.stderr, time.monotonic() - start)
+
+
+class Running:
+    """A module run in the background (races): ``wait()`` gives its Result."""
+
+    def __init__(self, name, args, check=False, diff=True, prefix=()):
+        argv, env, self.path = module_command(name, args, check, diff, prefix)
+        self.start = time.monotonic()
+        self.proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def wait(self, timeout=300):
+        try:
+            stdout, stderr = self.proc.communicate(timeout=timeout)
+        finally:
+            os.unlink(self.path)
+        return Result(self.proc.returncode, stdout, stderr, time.monotonic() - self.start)
+
+
+# --- the oracle ---------------------------------------------------------------------
+
+def sh(*argv, check=True, input=None):
+    proc = subprocess.run(argv, capture_output=True, text=True, input=input)
+    if check and proc.returncode != 0:
+        raise AssertionError("%s failed (%d): %s" % (" ".join(argv), proc.returncode, proc.stderr.strip()))
+    return proc.stdout
+
+
+def ip_json(netns, *argv):
+    out = sh("ip", "-n", netns, "-j", *argv)
+    return json.loads(out) if out.strip() else []
+
+
+def links(netns):
+    """``ip -d -j link show`` of the namespace, by name."""
+    return dict((link["ifname"], link) for link in ip_json(netns, "-d", "link", "show"))
+
+
+def addresses(netns, dev):
+    """Addresses (CIDR) of one device, sorted, from ``ip -j addr``."""
+    info = ip_json(netns, "addr", "show", "dev", dev)
+    return sorted("%s/%d" % (a["local"], a["prefixlen"]) for entry in info for a in entry.get("addr_info", []))
+
+
+def strip_volatile(value):
+    if isinstance(value, dict):
+        return dict((key, [f for f in item if f not in VOLATILE_FLAGS] if key == "flags" else strip_volatile(item))
+                    for key, item in value.items() if key not in VOLATILE_KEYS and not key.endswith("_timer"))
+    if isinstance(value, list):
+        return [strip_volatile(item) for item in value]
+    return value
+
+
+def snapshot(netns, ipvs=False):
+    """Everything a module could change in ``netns``, as canonical JSON text."""
+    state = {
+        "links": ip_json(netns, "-d", "link", "show"),
+        "addresses": [dict(ifname=e["ifname"], addr_info=e.get("addr_info", []))
+                      for e in ip_json(netns, "addr", "show")],
+        "brports": json.loads(sh("bridge", "-n", netns, "-d", "-j", "link", "show") or "[]"),
+        "qdiscs": json.loads(sh("tc", "-n", netns, "-j", "qdisc", "show") or "[]"),
+    }
+    state["filters"] = dict(
+        (q["dev"], json.loads(sh("tc", "-n", netns, "-j", "filter", "show", "dev", q["dev"], "ingress") or "[]"))
+        for q in state["qdiscs"] if q["kind"] in ("ingress", "clsact"))
+    if ipvs:
+        state["ipvs"] = sh("ip", "netns", "exec", netns, "ipvsadm", "-S", "-n").splitlines()
+    return json.dumps(strip_volatile(state), sort_keys=True, indent=1)
+
+
+def our_namespaces():
+    """Named namespaces of this suite (other engineers' namespaces come and go meanwhile)."""
+    return sorted(name for name in os.listdir(NETNS_DIR) if name.startswith(PREFIX)) if NETNS_DIR.exists() else []
+
+
+def world(*namespaces, ipvs=False):
+    """Snapshots of several namespaces plus the list of this suite's namespaces."""
+    return json.dumps({"netns": our_namespaces(),
+                       "state": dict((ns, json.loads(snapshot(ns, ipvs))) for ns in namespaces)},
+                      sort_keys=True, indent=1)
+
+
+def settled(*namespaces, ipvs=False, timeout=5.0):
+    """A world() taken once two consecutive dumps agree (a device just brought up gets its IPv6
+    link-local address and carrier a moment later)."""
+    deadline = time.monotonic() + timeout
+    previous = world(*namespaces, ipvs=ipvs)
+    while True:
+        time.sleep(0.15)
+        current = world(*namespaces, ipvs=ipvs)
+        if current == previous or time.monotonic() > deadline:
+            return current
+        previous = current
+
+
+def assert_same(before, after, what="kernel state"):
+    if before != after:
+        diff = "\n".join(difflib.unified_diff(before.splitlines(), after.splitlines(), "before", "after", lineterm=""))
+        raise AssertionError("%s changed:\n%s" % (what, diff))
+
+
+# --- namespaces -----------------------------------------------------------------------
+
+def new_netns_name(tag):
+    return "%s%s-%s" % (PREFIX, tag, secrets.token_hex(3))
+
+
+def add_netns(name):
+    sh("ip", "netns", "add", name)
+    # No IPv6 link-local addresses: they appear asynchronously after a device comes up and would
+    # make before/after dumps flap. IPv6 itself keeps working (declared addresses are added).
+    sh("ip", "netns", "exec", name, "sysctl", "-q", "-w", "net.ipv6.conf.all.addr_gen_mode=1",
+       "net.ipv6.conf.default.addr_gen_mode=1")
+    sh("ip", "-n", name, "link", "set", "lo", "up")
+    return name
+
+
+def del_netns(name):
+    sh("ip", "netns", "delete", name, check=False)
+
+
+def batch(netns, commands):
+    """Run iproute2 commands (one per line) in the namespace with ``ip -batch``."""
+    sh("ip", "-n", netns, "-batch", "-", input="\n".join(commands) + "\n")
