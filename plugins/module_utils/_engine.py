@@ -12,7 +12,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._brport import plan_bri
 from ansible_collections.vnet.linux.plugins.module_utils._kind_ifb import (
     plan_redirects, predicted_redirects, redirects_to)
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import KERNEL_KIND_NAMES, KINDS
-from ansible_collections.vnet.linux.plugins.module_utils._model import HOST_NETNS, VnetError, render_changes
+from ansible_collections.vnet.linux.plugins.module_utils._model import HOST_NETNS, Link, VnetError, render_changes
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import (
     IFF_UP, KernelError, NetlinkClient, Pipeline, queueable, create_netns, list_netns, netns_path, netns_target, remove_netns)
 from ansible_collections.vnet.linux.plugins.module_utils._plan import (
@@ -124,13 +124,44 @@ def check_netns_exists(param, name):
 
 
 def plan_all(view, specs):
+    """Plan specs in order; each preflight also sees the links earlier specs will create
+    (a macvlan on a veth declared before it in the same vnet_links task)."""
+    planned = PlannedView(view)
     ops = []
     for spec in specs:
         kind = KINDS[spec.kind]
         if spec.state == "present":
-            kind.preflight(spec, view)
-        ops += plan_link(spec, view.link(spec.netns, spec.name), kind)
+            kind.preflight(spec, planned)
+        spec_ops = plan_link(spec, view.link(spec.netns, spec.name), kind)
+        if any(op.verb == "create" and op.name == spec.name for op in spec_ops):
+            planned.will_create(spec)
+        ops += spec_ops
     return ops
+
+
+class PlannedView:
+    """A KernelView as it will be once the creations planned so far are applied: read-only,
+    for preflight checks. A link to be created appears with its kind and no ifindex yet."""
+
+    def __init__(self, view):
+        self.view = view
+        self.created = {}
+
+    def will_create(self, spec):
+        self.created.setdefault(spec.netns, {})[spec.name] = Link(
+            name=spec.name, ifindex=-1 - sum(len(links) for links in self.created.values()), netns=spec.netns,
+            kind=KINDS[spec.kind].kernel_kind, props={"kind": spec.kind})
+
+    def links(self, netns):
+        links = dict(self.view.links(netns))
+        links.update(self.created.get(netns, {}))
+        return links
+
+    def link(self, netns, name):
+        return self.created.get(netns, {}).get(name) or self.view.link(netns, name)
+
+    def __getattr__(self, name):  # link_by_index, peer_netns_of...: the kernel as it is
+        return getattr(self.view, name)
 
 
 def apply_op(view, op):
@@ -306,11 +337,12 @@ def label(spec):
 
 def reconcile_links(specs, check_mode, more_specs=None):
     """Converge the links in ``specs``; returns (changed, ops, diff, devices).
-    ``more_specs(view)`` adds specs derived from the kernel state (vnet_links purge) from the same dump."""
+    ``more_specs(view)`` adds specs derived from the kernel state (vnet_links purge) from the same dump;
+    they go first (deletions free names and parents) and so do their devices in the result."""
     view = KernelView()
     try:
         if more_specs is not None:
-            specs = specs + more_specs(view)
+            specs = more_specs(view) + specs
         check_namespaces_exist(*specs)
         links = [view.link(spec.netns, spec.name) for spec in specs]
         diff = {"before": dict((label(s), declared_state(s, l)) for s, l in zip(specs, links)),

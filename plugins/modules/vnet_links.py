@@ -116,8 +116,8 @@ def converge(module):
         def more(view):
             return purge_specs(view, netns, specs, params["purge_prefix"], params["purge_kinds"])
     changed, ops, diff, devices = reconcile_links(specs, module.check_mode, more_specs=more)
-    listed = devices[:len(specs)]
-    purged = [device["name"] for device in devices[len(specs):]]
+    purged = [device["name"] for device in devices[:len(devices) - len(specs)]]
+    listed = devices[len(devices) - len(specs):]
     return dict(changed=changed, ops=ops, diff=diff, links=listed, purged=purged)
 
 
