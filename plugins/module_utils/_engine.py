@@ -100,6 +100,11 @@ class KernelView:
         self._nsid_names.clear()
         self._ingress.clear()
 
+    def vanished_namespaces(self):
+        """Named namespaces worked in whose /run/netns entry is gone: deleted meanwhile, they still
+        answer through our open sockets, and vanish with everything in them once those close."""
+        return sorted(ns for ns in self._clients if ns and not os.path.exists(netns_path(ns)))
+
     def close(self):
         for client in self._clients.values():
             client.close()
@@ -229,18 +234,21 @@ def set_link(client, op):
 
 def apply_plan(view, plan, ops):
     """Run ops (writes are queued and sent in batches); if another writer raced us, re-read,
-    re-plan and finish what is still missing, once."""
+    re-plan and finish what is still missing, once. Returns the ops that took effect: after a
+    race, those of the first plan plus the re-planned ones (a device deleted under us is created)."""
     try:
         run_ops(view, ops)
+        return [str(op) for op in ops]
     except KernelError as exc:
-        if exc.code not in RACE_ERRNOS:
-            raise PartialApply(exc, applied_so_far(view, plan, ops))
-        try:
-            view.forget()
-            run_ops(view, plan(view))
-        except KernelError as again:
-            raise PartialApply(again, applied_so_far(view, plan, ops))
-    return [str(op) for op in ops]
+        if exc.code not in RACE_ERRNOS or namespace_deleted(view):
+            raise PartialApply(namespace_deleted(view) or exc, applied_so_far(view, plan, ops))
+    done = applied_so_far(view, plan, ops)  # re-reads the kernel
+    retry = plan(view)
+    try:
+        run_ops(view, retry)
+    except KernelError as again:
+        raise PartialApply(again, done + applied_so_far(view, plan, retry))
+    return done + [str(op) for op in retry]
 
 
 def run_ops(view, ops):
@@ -269,9 +277,20 @@ class PartialApply(VnetError):
         super().__init__("%s. Applied before the failure: %s" % (error, done))
 
 
+def namespace_deleted(view):
+    """A VnetError naming the namespaces deleted while the task worked in them, or None."""
+    gone = view.vanished_namespaces() if isinstance(view, KernelView) else []
+    if gone:
+        return VnetError("netns: network namespace %s was deleted while the task ran; what it did there is "
+                         "gone with it" % ", ".join(repr(ns) for ns in gone))
+    return None
+
+
 def verify(view, plan):
     """Re-read and re-plan: anything left means the kernel did not take a step."""
     view.forget()
+    if namespace_deleted(view):
+        raise namespace_deleted(view)
     leftover = plan(view)
     if leftover:
         raise VnetError("verify after apply failed: the kernel state still differs: %s"
