@@ -240,14 +240,16 @@ def apply_plan(view, plan, ops):
         run_ops(view, ops)
         return [str(op) for op in ops]
     except KernelError as exc:
-        if exc.code not in RACE_ERRNOS or namespace_deleted(view):
-            raise PartialApply(namespace_deleted(view) or exc, applied_so_far(view, plan, ops))
-    done = applied_so_far(view, plan, ops)  # re-reads the kernel
+        failure = exc
+    done, unknown = applied_so_far(view, plan, ops)  # re-reads the kernel
+    if failure.code not in RACE_ERRNOS or namespace_deleted(view) or unknown:
+        raise PartialApply(namespace_deleted(view) or failure, done, unknown)
     retry = plan(view)
     try:
         run_ops(view, retry)
     except KernelError as again:
-        raise PartialApply(again, done + applied_so_far(view, plan, retry))
+        more, unknown = applied_so_far(view, plan, retry)
+        raise PartialApply(again, done + more, unknown)
     return done + [str(op) for op in retry]
 
 
@@ -258,22 +260,26 @@ def run_ops(view, ops):
 
 
 def applied_so_far(view, plan, ops):
-    """Which planned ops took effect, read back from the kernel: a batch can stop part-way."""
+    """Which planned ops took effect, read back from the kernel (a batch can stop part-way), as
+    (ops, None); ([], why) when the kernel state no longer plans, so that cannot be told."""
     view.discard_queued()  # a refused batch is spent: nothing of it is left to send
     try:
         view.forget()
         remaining = set(str(op) for op in plan(view))
-    except VnetError:
-        return []
-    return [str(op) for op in ops if str(op) not in remaining]
+    except VnetError as exc:
+        return [], str(exc)
+    return [str(op) for op in ops if str(op) not in remaining], None
 
 
 class PartialApply(VnetError):
-    """An apply that stopped part-way: says exactly which ops took effect."""
+    """An apply that stopped part-way: says exactly which ops took effect, or that it cannot tell."""
 
-    def __init__(self, error, applied):
+    def __init__(self, error, applied, unknown=None):
         self.applied = applied
         done = "; ".join(applied) if applied else "nothing"
+        if unknown:
+            done = ("%s; then " % done if applied else "") + \
+                "unknown: the kernel state changed and cannot be re-planned (%s)" % unknown
         super().__init__("%s. Applied before the failure: %s" % (error, done))
 
 

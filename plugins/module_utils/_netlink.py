@@ -54,7 +54,7 @@ class KernelError(VnetError):
     """A netlink request failed; carries the errno so callers can react."""
 
     def __init__(self, action, code, hint=None):
-        self.code = code
+        self.action, self.code = action, code
         super().__init__("%s failed: %s" % (action, describe_errno(code, hint)))
 
 
@@ -405,12 +405,11 @@ class NetlinkClient:
     def enslave(self, action, ifindex, master):
         try:
             self.link_set(action, ifindex, master=master)
+            self.pipeline.flush()  # sent now: a refusal needs the hints below, not the generic ones
         except KernelError as exc:
-            if exc.code != errno.EBUSY:
+            if exc.action != action or exc.code not in ENSLAVE_HINTS:
                 raise
-            raise KernelError(action, exc.code, "the device is busy: a device that carries macvlan, macvtap or "
-                                                "ipvlan devices (even ones moved to other namespaces) or is held by "
-                                                "another master cannot become a bridge port")
+            raise KernelError(action, exc.code, ENSLAVE_HINTS[exc.code])
 
     def brport_set(self, action, ifindex, **flags):
         """Set bridge-port flags given in user terms (see BRPORT_KEYWORDS)."""
@@ -419,6 +418,13 @@ class NetlinkClient:
                             **dict((BRPORT_KEYWORDS[name], int(value)) for name, value in flags.items()))
 
 
+# Why the kernel refuses a bridge port, by errno (enslave).
+ENSLAVE_HINTS = {
+    errno.EBUSY: "the device is busy: a device that carries macvlan, macvtap or ipvlan devices (even ones moved to "
+                 "other namespaces) or is held by another master cannot become a bridge port",
+    errno.EINVAL: "the kernel refused it as a port of that bridge: the bridge is gone (deleted meanwhile), or the "
+                  "device is not an ethernet device (a tun device, loopback...)",
+}
 BATCH_CHUNK = 256  # requests per send: their acks fit the receive buffer with room to spare
 NLMSGHDR_SEQ = struct.Struct("=I")
 
