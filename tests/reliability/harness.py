@@ -118,6 +118,19 @@ class Running:
         return Result(self.proc.returncode, stdout, stderr, time.monotonic() - self.start)
 
 
+def start_playbook(playbook):
+    """ansible-playbook on localhost, in the background (races between whole runs)."""
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLL_ROOT), ANSIBLE_NOCOLOR="1")
+    return subprocess.Popen([str(Path(PYTHON).parent / "ansible-playbook"), "-i", "localhost,", str(playbook)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def wait_playbook(proc, timeout=300):
+    """(exit status, output) of a playbook started by start_playbook()."""
+    output, _ = proc.communicate(timeout=timeout)
+    return proc.returncode, output
+
+
 # --- the oracle ---------------------------------------------------------------------
 
 def sh(*argv, check=True, input=None):

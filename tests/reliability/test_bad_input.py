@@ -194,6 +194,10 @@ CASES = [
          "port: ve1 carries mv0 (macvlan); the kernel refuses a device with macvlan/macvtap/ipvlan devices"),
     case("vnet_bridge_hairpin", {"bridge": "br0", "port": "tap1", "enslave": True, "netns": "@NS"}, "port",
          "port: tap1 is already enslaved to br1, not to br0"),
+    case("vnet_bridge_hairpin", {"bridge": "br0", "port": "tun0", "enslave": True, "netns": "@NS"}, "tun0",
+         "enslave brport tun0 in netns @NS: bridge=br0 failed: the kernel refused it as a port of that bridge: the "
+         "bridge is gone (deleted meanwhile), or the device is not an ethernet device (a tun device, loopback...) "
+         "[EINVAL]. Applied before the failure: nothing"),
     case("vnet_bridge_hairpin", {"bridge": "br0", "port": "ve0p", "hairpin": "sure", "netns": "@NS"}, "hairpin",
          "argument 'hairpin' is of type str and we were unable to convert to bool"),
     case("vnet_bridge_hairpin", {"bridge": "br 0", "port": "ve0p", "netns": "@NS"}, "bridge",
