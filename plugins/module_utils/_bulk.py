@@ -91,21 +91,46 @@ def check_purge_scope(purge, prefix, kinds):
 
 
 def purge_specs(view, netns, specs, prefix, kinds):
-    """absent specs for managed-kind links in ``netns`` inside the scope that no spec owns;
-    stacked devices (with a parent) first, since deleting a parent takes them along."""
+    """absent specs for managed-kind links in ``netns`` inside the scope that no spec owns, except those
+    whose deletion would take along a device outside that set; stacked devices (with a parent) first,
+    since deleting a parent takes them along."""
     owned = set()
     for spec in specs:
         if spec.netns == netns:
             owned |= owned_names(spec)
+    links = view.links(netns)
+    candidates = set(name for name in links if in_purge_scope(view.link(netns, name), owned, prefix, kinds))
+    along = dict((name, taken_along(view, netns, name)) for name in candidates)
+    while True:  # dropping a device can make another one take it along
+        blocked = set(name for name in candidates if along[name] - set((netns, n) for n in candidates))
+        if not blocked:
+            break
+        candidates -= blocked
     doomed, gone = [], set()
-    for name in sorted(view.links(netns)):
+    for name in sorted(candidates):
         link = view.link(netns, name)
-        kind = link.props.get("kind")
-        if kind is None or name in owned or (prefix and not name.startswith(prefix)) or (kinds and kind not in kinds):
-            continue
-        if kind == "veth" and link.props.get("peer") in gone and not link.props.get("peer_netns"):
+        if link.props.get("kind") == "veth" and link.props.get("peer") in gone:
             continue  # deleting the other end already removes this one
         gone.add(name)
-        doomed.append(LinkSpec(name=name, kind=kind, netns=netns, state="absent", up=None,
+        doomed.append(LinkSpec(name=name, kind=link.props["kind"], netns=netns, state="absent", up=None,
                                options={"link": link.props.get("link")}))
     return [s for s in doomed if s.options["link"]] + [s for s in doomed if not s.options["link"]]
+
+
+def in_purge_scope(link, owned, prefix, kinds):
+    kind = link.props.get("kind")
+    return kind is not None and link.name not in owned and (not prefix or link.name.startswith(prefix)) \
+        and (not kinds or kind in kinds)
+
+
+def taken_along(view, netns, name):
+    """(netns, name) of the other devices the kernel deletes with this one: a veth's peer, wherever it
+    is, and devices whose lower device it is (macvlan, ipvlan...) in this namespace. Those stacked on it
+    from other namespaces are not visible from here."""
+    link = view.link(netns, name)
+    along = set()
+    if link.props.get("kind") == "veth":
+        along.add((link.props.get("peer_netns") or netns, link.props.get("peer")))
+    along.update((netns, other.name) for other in view.links(netns).values()
+                 if other.parent == link.ifindex and other.link_netnsid is None and other.name != name)
+    return along

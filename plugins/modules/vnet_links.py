@@ -41,6 +41,9 @@ options:
         O(purge_prefix) and/or O(purge_kinds) (both must match when both are set). Refused without a scope.
       - A listed veth's peer beside it counts as listed. Devices of kinds the collection does not manage
         (physical NICs, loopback, vxlan...) are never touched.
+      - A device whose deletion would take along one that may not be purged is kept - a veth whose peer is
+        outside the scope, listed, or in another namespace, and a parent of stacked devices (macvlan, ipvlan)
+        that may not be purged. Devices stacked on it from other namespaces cannot be seen from O(netns).
     type: bool
     default: false
   purge_prefix:
