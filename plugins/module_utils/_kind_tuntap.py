@@ -56,6 +56,9 @@ class TunTap(Kind):
         for key in self.in_place:
             if opts.get(key) is not None:
                 request["tun_" + key] = opts[key]
+        if opts.get("owner") is None and opts.get("group") is None:
+            # Without both, the kernel lets anyone who can open /dev/net/tun attach: root owns it instead.
+            request["tun_owner"] = 0
         return request
 
     def set_options(self, client, spec):

@@ -29,7 +29,8 @@ options:
   owner:
     description:
       - User (name or uid) allowed to attach to the device without CAP_NET_ADMIN.
-      - Without O(owner) and O(group) only CAP_NET_ADMIN processes can attach; the device is never world-accessible.
+      - Without O(owner) and O(group) a new device is owned by root (uid 0), so only root and CAP_NET_ADMIN processes
+        can attach; the kernel would let any user who can open C(/dev/net/tun) attach to a device with neither set.
     type: str
   group:
     description: Group (name or gid) allowed to attach to the device without CAP_NET_ADMIN.
