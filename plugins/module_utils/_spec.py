@@ -21,7 +21,8 @@ MAC_RE = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
 
 
 def check_ifname(param, value):
-    """The kernel's dev_valid_name(): 1..15 bytes, not . or .., no '/', ':' or whitespace."""
+    """The kernel's dev_valid_name(): 1..15 bytes, not . or .., no '/', ':' or whitespace; and no '%':
+    the kernel takes a name with '%' as a template (eth%d -> eth0) and names the device itself."""
     if not isinstance(value, str) or not value:
         raise VnetError("%s: an interface name is required (1 to 15 bytes)" % param)
     if len(value.encode("utf-8")) >= IFNAMSIZ:
@@ -30,6 +31,9 @@ def check_ifname(param, value):
     if value in (".", "..") or re.search(r"[/:\s]", value):
         raise VnetError("%s: interface name %r is not allowed: no '/', ':' or whitespace, "
                         "and not '.' or '..'" % (param, value))
+    if "%" in value:
+        raise VnetError("%s: interface name %r is not allowed: the kernel takes a name with '%%' as a template "
+                        "(eth%%d becomes eth0) and picks the name itself; give the exact name" % (param, value))
     return value
 
 
