@@ -83,6 +83,7 @@ def rs(**fields):
 NOT_ALLOWED_NS = "network namespace name %r is not allowed: it must be a plain file name"
 NOT_ALLOWED_IF = "interface name %r is not allowed: no '/', ':' or whitespace"
 TOO_LONG_IF = "is 16 bytes long; the kernel allows at most 15"
+TEMPLATE_IF = "interface name %r is not allowed: the kernel takes a name with '%%' as a template"
 MISSING_NS = "network namespace %r does not exist" % GONE
 
 CASES = [
@@ -108,6 +109,8 @@ CASES = [
     case("vnet_veth", veth(name="a:b"), "name", "name: " + NOT_ALLOWED_IF % "a:b"),
     case("vnet_veth", veth(name=".."), "name", "name: " + NOT_ALLOWED_IF % ".."),
     case("vnet_veth", veth(name=""), "name", "name: an interface name is required (1 to 15 bytes)"),
+    case("vnet_veth", veth(name="v%d"), "name", "name: " + TEMPLATE_IF % "v%d"),
+    case("vnet_veth", veth(peer="p%d"), "peer", "peer: " + TEMPLATE_IF % "p%d"),
     case("vnet_veth", veth(peer=None), "peer", "state is present but all of the following are missing: peer"),
     case("vnet_veth", veth(peer=LONG), "peer", "peer: interface name %r %s" % (LONG, TOO_LONG_IF)),
     case("vnet_veth", veth(peer="../x"), "peer", "peer: " + NOT_ALLOWED_IF % "../x"),
@@ -143,6 +146,7 @@ CASES = [
     case("vnet_tuntap", tap(owner="no-such-user-rel"), "owner", "owner: unknown user 'no-such-user-rel' (give an existing name or a numeric id)"),
     case("vnet_tuntap", tap(group="no-such-group-rel"), "group", "group: unknown group 'no-such-group-rel' (give an existing name or a numeric id)"),
     case("vnet_tuntap", tap(name="tap 0"), "name", "name: " + NOT_ALLOWED_IF % "tap 0"),
+    case("vnet_tuntap", tap(name="t%d"), "name", "name: " + TEMPLATE_IF % "t%d"),
     case("vnet_tuntap", tap(name=LONG), "name", "name: interface name %r %s" % (LONG, TOO_LONG_IF)),
     case("vnet_tuntap", tap(name="tap0", mode="tun"), "mode", "tuntap tap0: mode is tap, wanted tun; the kernel cannot change this in place. Set recreate: true"),
     case("vnet_tuntap", tap(name="tap0", multi_queue=True), "multi_queue", "tuntap tap0: multi_queue is False, wanted True"),
@@ -176,6 +180,7 @@ CASES = [
     case("vnet_ifb", {"name": "nifb0", "redirect_from": ["ve1p"], "netns": "@NS"}, "redirect_from",
          "redirect_from: ve1p already redirects its ingress to ifb0 (tc prio 49152)"),
     case("vnet_ifb", {"name": "tap0", "netns": "@NS"}, "tap0", "ifb tap0: it exists as kind tuntap, not ifb"),
+    case("vnet_ifb", {"name": "i%d", "netns": "@NS"}, "name", "name: " + TEMPLATE_IF % "i%d"),
     case("vnet_ifb", {"name": LONG, "netns": "@NS"}, "name", "name: interface name %r %s" % (LONG, TOO_LONG_IF)),
     case("vnet_ifb", {"name": "nifb0", "mtu": 0, "netns": "@NS"}, "mtu", "mtu: 0 is outside 68..65535"),
     case("vnet_ifb", {"name": "nifb0", "netns": GONE}, "netns", "netns: " + MISSING_NS),
@@ -222,6 +227,8 @@ CASES = [
          "purge_kinds: vxlan not managed by this collection"),
     case("vnet_links", {"links": [{"kind": "veth", "name": "a/b", "peer": "y"}], "netns": "@NS"}, "name",
          "links[0] (veth a/b): name: " + NOT_ALLOWED_IF % "a/b"),
+    case("vnet_links", {"links": [{"kind": "bridge", "name": "b%d"}], "netns": "@NS"}, "name",
+         "links[0] (bridge b%d): name: " + TEMPLATE_IF % "b%d"),
     case("vnet_links", {"links": [{"kind": "veth", "name": "x", "peer": "y", "mtu": "big"}], "netns": "@NS"}, "mtu",
          "links[0] (veth x): argument 'mtu' is of type str and we were unable to convert to int"),
     case("vnet_links", {"links": [{"kind": "tuntap", "name": "x"}], "netns": "@NS"}, "mode",
