@@ -30,6 +30,9 @@ class TunTap(Kind):
     required_if = [("state", "present", ["mode"])]
 
     def options(self, params):
+        if params["state"] == "present" and not params["name"].isascii():
+            raise VnetError("name: tun/tap device name %r is not ASCII; pyroute2, which creates tun/tap devices (by "
+                            "ioctl), only takes ASCII names (other kinds take any UTF-8 name)" % params["name"])
         if params["mode"] == "tun" and params["mac"] is not None:
             raise VnetError("mac: a tun device (mode: tun) has no MAC address; use mode: tap or drop mac")
         options = dict((flag, params[flag]) for flag in ("mode",) + TUN_FLAGS)
