@@ -12,8 +12,10 @@ import pytest
 
 import harness
 
-# What the tier tried, by category (printed at the end, and written to $RELIABILITY_COUNTS).
+# What the tier tried, by category, and how long the large-state runs took (printed at the end;
+# written to $RELIABILITY_COUNTS as JSON when set).
 COUNTS = Counter()
+TIMINGS = {}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -26,6 +28,11 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def tally():
     return COUNTS
+
+
+@pytest.fixture(scope="session")
+def timings():
+    return TIMINGS
 
 
 @pytest.fixture(scope="module")
@@ -43,12 +50,14 @@ def make_netns():
 
 
 def pytest_terminal_summary(terminalreporter):
-    if not COUNTS:
+    if not COUNTS and not TIMINGS:
         return
     terminalreporter.write_sep("-", "reliability counts")
     for key in sorted(COUNTS):
-        terminalreporter.write_line("%-32s %d" % (key, COUNTS[key]))
+        terminalreporter.write_line("%-44s %d" % (key, COUNTS[key]))
+    for key in sorted(TIMINGS):
+        terminalreporter.write_line("%-44s %.2f s" % (key, TIMINGS[key]))
     path = os.environ.get("RELIABILITY_COUNTS")
     if path:
         with open(path, "w") as out:
-            json.dump(dict(COUNTS), out, indent=1, sort_keys=True)
+            json.dump({"counts": dict(COUNTS), "seconds": TIMINGS}, out, indent=1, sort_keys=True)

@@ -147,6 +147,7 @@ CASES = [
     case("vnet_tuntap", tap(group="no-such-group-rel"), "group", "group: unknown group 'no-such-group-rel' (give an existing name or a numeric id)"),
     case("vnet_tuntap", tap(name="tap 0"), "name", "name: " + NOT_ALLOWED_IF % "tap 0"),
     case("vnet_tuntap", tap(name="t%d"), "name", "name: " + TEMPLATE_IF % "t%d"),
+    case("vnet_tuntap", tap(name="t\u00e9"), "name", "name: tun/tap device name 't\u00e9' is not ASCII; pyroute2"),
     case("vnet_tuntap", tap(name=LONG), "name", "name: interface name %r %s" % (LONG, TOO_LONG_IF)),
     case("vnet_tuntap", tap(name="tap0", mode="tun"), "mode", "tuntap tap0: mode is tap, wanted tun; the kernel cannot change this in place. Set recreate: true"),
     case("vnet_tuntap", tap(name="tap0", multi_queue=True), "multi_queue", "tuntap tap0: multi_queue is False, wanted True"),
