@@ -223,8 +223,8 @@ def add_netns(name):
     sh("ip", "netns", "add", name)
     # No IPv6 link-local addresses: they appear asynchronously after a device comes up and would
     # make before/after dumps flap. IPv6 itself keeps working (declared addresses are added).
-    sh("ip", "netns", "exec", name, "sysctl", "-q", "-w", "net.ipv6.conf.all.addr_gen_mode=1",
-       "net.ipv6.conf.default.addr_gen_mode=1")
+    sh("ip", "netns", "exec", name, "sh", "-c", "echo 1 >/proc/sys/net/ipv6/conf/all/addr_gen_mode && "
+       "echo 1 >/proc/sys/net/ipv6/conf/default/addr_gen_mode")
     sh("ip", "-n", name, "link", "set", "lo", "up")
     return name
 
