@@ -190,7 +190,7 @@ def link_diff_matches(after, args):
 
 def parse_label(label):
     """'veth cv0 (netns X)' -> ('veth', 'cv0', 'X')."""
-    head, _, netns = label.partition(" (netns ")
+    head, netns = (label.split(" (netns ", 1) + [""])[:2]
     kind, name = head.split(" ", 1)
     return kind, name, netns.rstrip(")") or None
 
@@ -233,8 +233,8 @@ def ifb_diff_matches(after, args):
     if not after:
         assert name not in harness.links(netns)
         return
-    link_diff_matches({"ifb %s (netns %s)" % (name, netns): dict((k, v) for k, v in after.items()
-                                                                  if k != "redirect_from")}, args)
+    declared = dict((k, v) for k, v in after.items() if k != "redirect_from")
+    link_diff_matches({"ifb %s (netns %s)" % (name, netns): declared}, args)
     assert sorted(after["redirect_from"]) == redirecting_to(netns, name)
 
 

@@ -79,14 +79,14 @@ def test_two_bulk_runs_at_once(ns, iteration, tally):
 def test_same_namespace_created_twice_at_once(tally):
     name = harness.new_netns_name("race-ns")
     try:
-        for _ in range(3):
-            runs = [harness.Running("vnet_netns", {"name": name}) for _ in range(2)]
+        for _round in range(3):
+            runs = [harness.Running("vnet_netns", {"name": name}) for _twice in range(2)]
             results = [run.wait() for run in runs]
             tally["races run"] += 1
             assert all(clean(result) for result in results), results
             assert os.path.ismount(os.path.join(harness.NETNS_DIR, name))
             harness.sh("ip", "-n", name, "link", "show", "lo")  # a usable namespace, not a stale file
-            runs = [harness.Running("vnet_netns", {"name": name, "state": "absent"}) for _ in range(2)]
+            runs = [harness.Running("vnet_netns", {"name": name, "state": "absent"}) for _twice in range(2)]
             results = [run.wait() for run in runs]
             tally["races run"] += 1
             assert all(clean(result) for result in results), results
@@ -100,22 +100,23 @@ def test_two_ports_joining_a_new_bridge_at_once(make_netns, tally):
     for attempt in range(3):
         bridge = "rbr%d" % attempt
         harness.batch(ns, ["tuntap add rt%d%s mode tap" % (attempt, side) for side in "ab"])
-        runs = [harness.Running("vnet_bridge_hairpin", {"bridge": bridge, "port": "rt%d%s" % (attempt, side),
-                                                         "create_bridge": True, "enslave": True, "netns": ns})
+        runs = [harness.Running("vnet_bridge_hairpin", dict(port_args(bridge, attempt, side), netns=ns))
                 for side in "ab"]
         results = [run.wait() for run in runs]
         tally["races run"] += 1
         for side, result in zip("ab", results):
             if not clean(result):  # the loser reruns and must converge
-                assert clean(harness.run_module("vnet_bridge_hairpin", {
-                    "bridge": bridge, "port": "rt%d%s" % (attempt, side), "create_bridge": True, "enslave": True,
-                    "netns": ns}))
+                assert clean(harness.run_module("vnet_bridge_hairpin", dict(port_args(bridge, attempt, side), netns=ns)))
         links = harness.links(ns)
         bridges = sorted(name for name, link in links.items() if link.get("linkinfo", {}).get("info_kind") == "bridge")
         assert bridges == ["rbr%d" % i for i in range(attempt + 1)], "leaked or missing bridges: %s" % bridges
         assert all(links["rt%d%s" % (attempt, side)].get("master") == bridge for side in "ab")
         ports = harness.ip_json(ns, "-d", "link", "show", "master", bridge)
         assert all(p["linkinfo"]["info_slave_data"]["hairpin"] for p in ports), ports
+
+
+def port_args(bridge, attempt, side):
+    return {"bridge": bridge, "port": "rt%d%s" % (attempt, side), "create_bridge": True, "enslave": True}
 
 
 PLAYBOOK = textwrap.dedent("""\
