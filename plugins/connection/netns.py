@@ -44,6 +44,8 @@ options:
       - name: ANSIBLE_EXECUTABLE
     vars:
       - name: ansible_executable
+extends_documentation_fragment:
+  - connection_pipelining
 notes:
   - The controller runs C(ip netns exec), which needs root (CAP_SYS_ADMIN), so run C(ansible-playbook) as root.
     C(become) to another user inside the namespace works (root needs no password); password prompts are not
@@ -51,7 +53,11 @@ notes:
   - Set C(ansible_python_interpreter) for these hosts when interpreter discovery would pick a Python that
     does not work on the controller, for example C(ansible_python_interpreter={{ ansible_playbook_python }}).
   - Create the namespaces before a play connects to them, e.g. with M(vnet.linux.vnet_netns) in an
-    earlier play on C(localhost).
+    earlier play on C(localhost). A named namespace created by a task that runs through this connection
+    exists only while that task runs (C(ip netns exec) gives each command its own mount namespace, a slave
+    of the controller's, so the new C(/run/netns) mount does not propagate back).
+  - Enable pipelining (O(pipelining), C(ansible_pipelining=true)) to run each module with one C(ip netns exec)
+    instead of several.
 requirements:
   - iproute2 (C(ip)) on the controller
 '''
