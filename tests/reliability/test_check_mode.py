@@ -251,9 +251,22 @@ def redirecting_to(netns, target):
 
 
 def ipvs_diff_matches(after, args):
-    saved = harness.sh("ip", "netns", "exec", args["netns"], "ipvsadm", "-S", "-n")
-    services = [line for line in saved.splitlines() if line.startswith("-A")]
-    assert len(services) == len([s for s in after.values() if s]) if isinstance(after, dict) else True, saved
+    """The services (protocol, VIP:port, scheduler) and real servers (address:port, weight) of the
+    diff's 'after' against ``ipvsadm -S -n`` (IPv4 services, as the scenarios declare)."""
+    services, dests = {}, {}
+    for line in harness.sh("ip", "netns", "exec", args["netns"], "ipvsadm", "-S", "-n").splitlines():
+        tokens = line.split()
+        key = (tokens[1], tokens[2])
+        if tokens[0] == "-A":
+            services[key] = tokens[tokens.index("-s") + 1]
+            dests.setdefault(key, set())
+        else:
+            dests.setdefault(key, set()).add((tokens[tokens.index("-r") + 1], int(tokens[tokens.index("-w") + 1])))
+    flags = {"tcp": "-t", "udp": "-u", "sctp": "--sctp-service"}
+    expected = dict(((flags[s["protocol"]], "%s:%d" % (s["address"], s["port"])), s) for s in after.values())
+    assert services == dict((key, s["scheduler"]) for key, s in expected.items())
+    assert dests == dict((key, set(("%s:%d" % (rs["address"], rs["port"]), rs["weight"]) for rs in s["realservers"]))
+                         for key, s in expected.items())
 
 
 DIFF_ORACLES = {"vnet_address": address_diff_matches, "vnet_netns": netns_diff_matches,
