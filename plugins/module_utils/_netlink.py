@@ -74,13 +74,26 @@ def list_netns():
 
 
 def create_netns(name):
-    with kernel_call("create network namespace %r" % name):
+    with netns_call("create network namespace %r" % name):
         pyroute2_netns.create(name)
 
 
 def remove_netns(name):
-    with kernel_call("delete network namespace %r" % name):
+    with netns_call("delete network namespace %r" % name):
         pyroute2_netns.remove(name)
+
+
+@contextmanager
+def netns_call(action):
+    """kernel_call() for making and removing named namespaces (unshare, mount): EPERM means no CAP_SYS_ADMIN."""
+    try:
+        with kernel_call(action):
+            yield
+    except KernelError as exc:
+        if exc.code != errno.EPERM:
+            raise
+        raise KernelError(action, exc.code, "operation not permitted: a named network namespace needs CAP_SYS_ADMIN "
+                                            "to create or delete (run as root, become: true)")
 
 
 def netns_path(name):
