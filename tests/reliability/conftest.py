@@ -38,6 +38,7 @@ def timings():
 @pytest.fixture(scope="module")
 def make_netns():
     """A factory of fresh namespaces, all removed when the test module ends."""
+    harness.ensure_tun_device()
     made = []
 
     def make(tag):

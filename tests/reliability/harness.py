@@ -14,6 +14,7 @@ import difflib
 import json
 import os
 import secrets
+import stat
 import subprocess
 import sys
 import tempfile
@@ -25,6 +26,7 @@ COLL_ROOT = COLLECTION.parents[2]
 PYTHON = sys.executable
 PREFIX = "vnet-rel-"
 NETNS_DIR = Path("/run/netns")
+TUN_DEVICE = "/dev/net/tun"
 
 # Keys whose values change without anyone touching the namespace.
 VOLATILE_KEYS = {"stats", "stats64", "operstate", "valid_life_time", "preferred_life_time", "tentative",
@@ -226,6 +228,16 @@ def add_netns(name):
        "echo 1 >/proc/sys/net/ipv6/conf/default/addr_gen_mode")
     sh("ip", "-n", name, "link", "set", "lo", "up")
     return name
+
+
+def ensure_tun_device():
+    """tun/tap devices need /dev/net/tun, which the VM tier's guest (no udev, tun not loaded) lacks."""
+    if os.path.exists(TUN_DEVICE):
+        return
+    sh("modprobe", "tun", check=False)
+    if not os.path.exists(TUN_DEVICE):
+        os.makedirs(os.path.dirname(TUN_DEVICE), exist_ok=True)
+        os.mknod(TUN_DEVICE, stat.S_IFCHR | 0o600, os.makedev(10, 200))
 
 
 def del_netns(name):

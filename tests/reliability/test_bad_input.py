@@ -336,16 +336,11 @@ HOST_ONLY = [
                       "IPVS is not available in this kernel (load ip_vs)"), id="ipvs_tun-missing-ipvs"),
 ]
 
-# Bad input only the stock kernel can judge (IPVS present): the kernel state includes `ipvsadm -S -n`.
+# Where IPVS exists (the VM tier), the IPVS table (`ipvsadm -S -n`) must stay unchanged too. The table
+# above already runs every case here, validation precedes the kernel: a few suffice under TCG.
 STOCK_KERNEL = [
     case("vnet_ipvs_tun", ipvs(service(scheduler="bogus")), "services[0].scheduler", "unknown scheduler 'bogus'", True),
-    case("vnet_ipvs_tun", ipvs(service(realservers=[rs(tun_type="gue")])), "services[0].realservers[0].tun_port",
-         "tun_port: required with tun_type: gue", True),
     case("vnet_ipvs_tun", ipvs(service(), service()), "services[1]", "is already listed as services[0]", True),
-    case("vnet_ipvs_tun", ipvs(service(realservers=[rs(address="2001:db8::1")])), "services[0].realservers[0].address",
-         "is an ipv6 address but the service", True),
-    case("vnet_ipvlan", ipvlan(mode="l4"), "mode", "value of mode must be one of: l2, l3, l3s, got: l4", True),
-    case("vnet_iptunnel", tunnel(name="t1", ttl=300), "ttl", "ttl: 300 is outside 0..255", True),
 ]
 
 

@@ -223,5 +223,5 @@ def test_missing_ipvs_scheduler_after_part_of_the_table(ns, tally):
         {"address": "192.0.2.80", "port": 443, "scheduler": "twos"}]})
     assert result.failed and "the kernel has no scheduler twos (module ip_vs_twos)" in result.msg, result
     saved = harness.sh("ip", "netns", "exec", ns, "ipvsadm", "-S", "-n").splitlines()
-    assert saved == ["-A -t 192.0.2.80:80 -s rr", "-a -t 192.0.2.80:80 -r 198.51.100.11:80 -i -w 1"], saved
+    assert saved == ["-A -t 192.0.2.80:80 -s rr", "-a -t 192.0.2.80:80 -r 198.51.100.11:80 -i -w 1 --tun-type ipip"]
     assert len(result["ops"]) == 2 and all(":80" in op for op in result["ops"]), result
