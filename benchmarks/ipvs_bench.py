@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright: vnet.linux contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """IPVS benchmark: vnet_ipvs_tun's engine against ``ipvsadm -R`` of the same table, same kernel.
@@ -51,8 +50,10 @@ def table(count, weights):
 
 
 def netns(name):
+    """A fresh namespace with lo up: without any IPv4 address the kernel refuses IPv4 real servers."""
     subprocess.run(["ip", "netns", "del", name], stderr=subprocess.DEVNULL, check=False)
     subprocess.run(["ip", "netns", "add", name], check=True)
+    subprocess.run(["ip", "-n", name, "link", "set", "lo", "up"], check=True)
 
 
 def ipvsadm_restore(name, rules):

@@ -63,22 +63,22 @@ def main():
             times = dict((name, statistics.median(values)) for name, values in json.load(handle).items())
         with open(results_file) as handle:
             results = json.load(handle)
-    ping = times["ping"]
+    ping = times["Ping"]
 
     def module(name):
         return times[name] - ping
 
     rows = [
-        ("create 1000 veth pairs: module / ip -batch", module("vnet_links create") / seconds(results["ip_create"]),
-         "<= 1.5x", "%.2fs vs %.2fs" % (module("vnet_links create"), seconds(results["ip_create"]))),
-        ("no-op rerun of 1000: module time", module("vnet_links no-op"), "<= 1.0 s",
+        ("create 1000 veth pairs: module / ip -batch", module("Vnet_links create") / seconds(results["ip_create"]),
+         "<= 1.5x", "%.2fs vs %.2fs" % (module("Vnet_links create"), seconds(results["ip_create"]))),
+        ("no-op rerun of 1000: module time", module("Vnet_links no-op"), "<= 1.0 s",
          "write requests: %d" % results["noop_ops"]),
-        ("delete 1000: module / ip -batch", module("vnet_links delete") / seconds(results["ip_delete"]),
-         "<= 1.5x", "%.2fs vs %.2fs" % (module("vnet_links delete"), seconds(results["ip_delete"]))),
-        ("one vnet_veth task / one command task", times["one vnet_veth"] / times["one command ip link add"],
-         "<= 1.1x", "%.3fs vs %.3fs (median of 5)" % (times["one vnet_veth"], times["one command ip link add"])),
-        ("loop of 100 vnet_veth / one vnet_links of 100", times["loop of vnet_veth"] / times["vnet_links same count"],
-         "report", "%.2fs vs %.2fs" % (times["loop of vnet_veth"], times["vnet_links same count"])),
+        ("delete 1000: module / ip -batch", module("Vnet_links delete") / seconds(results["ip_delete"]),
+         "<= 1.5x", "%.2fs vs %.2fs" % (module("Vnet_links delete"), seconds(results["ip_delete"]))),
+        ("one vnet_veth task / one command task", times["One vnet_veth"] / times["One command ip link add"],
+         "<= 1.1x", "%.3fs vs %.3fs (median of 5)" % (times["One vnet_veth"], times["One command ip link add"])),
+        ("loop of 100 vnet_veth / one vnet_links of 100", times["Loop of vnet_veth"] / times["Vnet_links same count"],
+         "report", "%.2fs vs %.2fs" % (times["Loop of vnet_veth"], times["Vnet_links same count"])),
     ]
     fleet_1, fleet_10 = fleet_seconds(1), fleet_seconds(10)
     rows.append(("fleet of %d netns hosts: forks 1 / forks 10" % FLEET_SIZE, fleet_1 / fleet_10, "report",
