@@ -7,7 +7,7 @@ The parent lives in the namespace the module works in (``link_netns``). The devi
 elsewhere (a container's namespace): the create request is sent from the parent's namespace
 with IFLA_NET_NS_FD, so the kernel finds the parent there and registers the device directly
 where it lives. Its name then only has to be free there (a container's eth0 beside the
-host's eth0), and it is never up or addressed on the host side for a moment.
+host's eth0), and it is never up or addressed on the host side, not even for a moment.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ PROC_DEVICES = "/proc/devices"
 SYS_DEV_CHAR = "/sys/dev/char"
 
 
-def where(netns):
+def netns_label(netns):
     return "netns %s" % netns if netns else "the module's namespace"
 
 
@@ -85,7 +85,7 @@ class StackedKind(Kind):
         if parent is None:
             raise VnetError("link: parent device %r does not exist in %s (the parent must be in the namespace "
                             "given by netns; move_to_netns places the %s elsewhere)"
-                            % (spec.options["link"], where(netns), self.family))
+                            % (spec.options["link"], netns_label(netns), self.family))
         self.check_parent(parent, view)
         if view.link(spec.netns, spec.name) is None:
             uppers = [link for link in links.values() if link.parent == parent.ifindex and link.link_netnsid is None
