@@ -91,7 +91,7 @@ def report(label, ours, reference, target, writes, extra=""):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--services", type=int, default=1000)
     args = parser.parse_args()
     ipvs, netlink_ipvs, import_s = import_engine()
