@@ -132,12 +132,16 @@ def plan_all(view, specs):
     """Plan specs in order; each preflight also sees the links earlier specs will create
     (a macvlan on a veth declared before it in the same vnet_links task)."""
     planned = PlannedView(view)
-    ops = []
+    ops, taken_along = [], set()
     for spec in specs:
         kind = KINDS[spec.kind]
         if spec.state == "present":
             kind.preflight(spec, planned)
-        spec_ops = plan_link(spec, view.link(spec.netns, spec.name), kind)
+        # An earlier delete removes it (the other end of a veth): plan as if it were gone.
+        have = None if (spec.netns, spec.name) in taken_along else view.link(spec.netns, spec.name)
+        spec_ops = plan_link(spec, have, kind)
+        if have is not None and have.props.get("peer") and any(op.verb == "delete" for op in spec_ops):
+            taken_along.add((have.props.get("peer_netns") or spec.netns, have.props["peer"]))
         if any(op.verb == "create" and op.name == spec.name for op in spec_ops):
             planned.will_create(spec)
         ops += spec_ops

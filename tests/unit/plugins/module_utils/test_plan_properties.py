@@ -13,7 +13,7 @@ from hypothesis import given, settings, strategies as st
 from ansible_collections.vnet.linux.plugins.module_utils._bulk import owned_names
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import KINDS
 from ansible_collections.vnet.linux.plugins.module_utils._model import Link, LinkSpec, VnetError
-from ansible_collections.vnet.linux.plugins.module_utils._plan import plan_link
+from ansible_collections.vnet.linux.plugins.module_utils._engine import plan_all
 
 NAMES = ["a0", "a1", "a2", "b0", "b1", "b2"]
 ADDRESSES = ["10.0.0.1/24", "10.0.0.2/24", "2001:db8::1/64"]
@@ -28,12 +28,6 @@ class Model:
     def have(self, name):
         return self.links.get(name)
 
-    # The KernelView interface Kind.preflight reads (one namespace: netns is always None here).
-    def link(self, netns, name):
-        return self.links.get(name)
-
-    def links_in(self, netns):
-        return self.links
 
     def apply(self, op):
         getattr(self, "op_" + op.verb.replace("-", "_"))(op)
@@ -141,13 +135,21 @@ def declarations(draw):
 
 
 def plan(specs, model):
-    """What the engine's plan_all does: preflight, then the pure planner, per spec."""
-    ops = []
-    for spec in specs:
-        if spec.state == "present":
-            KINDS[spec.kind].preflight(spec, model)
-        ops += plan_link(spec, model.have(spec.name), KINDS[spec.kind])
-    return ops
+    """The engine's own plan_all over the model (preflight, the pure planner, pair bookkeeping)."""
+    return plan_all(ModelView(model), specs)
+
+
+class ModelView:
+    """KernelView's read interface over the model."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def link(self, netns, name):
+        return self.model.links.get(name)
+
+    def links(self, netns):
+        return self.model.links
 
 
 def consistent(specs):
