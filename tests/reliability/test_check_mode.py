@@ -261,6 +261,14 @@ def ipvs_diff_matches(after, args):
                          for key, s in expected.items())
 
 
+def iptunnel_diff_matches(after, args):
+    """The tunnel entry as a link's, and the GUE receive ports against ``ip fou show``."""
+    link_diff_matches(dict((k, v) for k, v in after.items() if k != "gue_ports"), args)
+    if "gue_ports" in after:
+        lines = harness.sh("ip", "-n", args["netns"], "fou", "show").splitlines()
+        assert sorted(int(line.split()[1]) for line in lines if line.split()[2:3] == ["gue"]) == after["gue_ports"]
+
+
 DIFF_ORACLES = {"vnet_address": address_diff_matches, "vnet_netns": netns_diff_matches,
                 "vnet_bridge_hairpin": port_diff_matches, "vnet_ifb": ifb_diff_matches,
-                "vnet_ipvs_tun": ipvs_diff_matches}
+                "vnet_ipvs_tun": ipvs_diff_matches, "vnet_iptunnel": iptunnel_diff_matches}
