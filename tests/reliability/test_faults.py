@@ -132,14 +132,16 @@ def test_ebusy_macvlan_appears_before_enslave(ns, before_apply, tally):
 
 
 def test_own_deletion_takes_a_later_declared_device_along(ns, tally):
-    """Two taps declared over both ends of one veth pair: recreating the first deletes the pair,
-    so deleting the second end finds nothing (ENODEV from our own plan); the engine re-plans."""
+    """Two taps declared over both ends of one veth pair: recreating the first deletes the pair, so
+    the second end is planned as gone (a delete of it would meet ENODEV from our own plan)."""
     harness.batch(ns, ["link add fa0 type veth peer name fa1"])
     tally["faults injected"] += 1
     changed, ops, _diff, _devices = links(ns, [{"kind": "tuntap", "name": name, "mode": "tun", "recreate": True}
                                                for name in ("fa0", "fa1")])
     now = harness.links(ns)
-    assert changed and sorted(now) == ["fa0", "fa1", "lo"], ops
+    assert changed and [op.split(" in netns")[0] for op in ops] == ["delete veth fa0", "create tuntap fa0",
+                                                                    "create tuntap fa1"], ops
+    assert sorted(now) == ["fa0", "fa1", "lo"]
     assert all(now[name]["linkinfo"]["info_kind"] == "tun" for name in ("fa0", "fa1"))
 
 
