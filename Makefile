@@ -45,7 +45,7 @@ collection:
 	rm -rf $(COLL) && mkdir -p $(COLL)
 	git ls-files -z -co --exclude-standard | tar --null -T - -cf - | tar -xf - -C $(COLL)
 
-TIERS := unit sanity lint integration reliability test-vm release-check matrix
+TIERS := unit sanity lint integration reliability molecule-vepa test-vm release-check matrix
 test: venv packages $(TIERS)
 	@echo "tiers: $(words $(TIERS)) passed, 0 failed"
 
@@ -85,3 +85,4 @@ clean:
 include tests/vm/vm.mk
 include tests/release/release.mk
 include tests/reliability/reliability.mk
+include tests/scenarios.mk

@@ -1,0 +1,125 @@
+# -*- coding: utf-8 -*-
+# Copyright: vnet.linux contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""ipip and gre tunnels (the receive side of IPVS tunnel forwarding) and GUE receive ports.
+
+Loading the ipip (ip_gre) module gives every namespace a fallback device, tunl0
+(gre0), that receives any tunnel packet no named tunnel claims: that is where a
+real server puts the VIP. The kernel refuses to delete or reconfigure it, so
+``absent`` on a fallback device means down and without addresses (the module
+turns it into that spec). A GUE receive port (``ip fou add port N gue``) is a
+per-namespace UDP socket that hands the inner packet to tunl0/gre0.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.vnet.linux.plugins.module_utils._kind import Kind
+from ansible_collections.vnet.linux.plugins.module_utils._model import Op
+from ansible_collections.vnet.linux.plugins.module_utils._netlink_ipvs import FouClient
+
+FALLBACK_DEVICES = {"ipip": "tunl0", "gre": "gre0"}
+ANY_ADDRESS = "0.0.0.0"
+
+
+class IpTunnel(Kind):
+    """An IPv4-in-IPv4 style tunnel; subclasses name the kind and the attribute prefixes."""
+
+    # The kernel's changelink replaces all tunnel parameters: tos, pmtudisc and the bound device
+    # are carried over from the link as it is, so changing local/remote/ttl keeps them.
+    in_place = ("local", "remote", "ttl", "tos", "pmtudisc", "bound_ifindex")
+    attr_prefix = ""  # how pyroute2 names IFLA_INFO_DATA attributes of this kind
+    keyword = ""      # pyroute2 link() keyword prefix
+
+    def describe(self, link, view):
+        data = link.data
+        return {"local": specific_address(data.get(self.attr_prefix + "LOCAL")),
+                "remote": specific_address(data.get(self.attr_prefix + "REMOTE")),
+                "ttl": data.get(self.attr_prefix + "TTL", 0),
+                "tos": data.get(self.attr_prefix + "TOS", 0),
+                "pmtudisc": data.get(self.attr_prefix + "PMTUDISC", 1),
+                "bound_ifindex": data.get(self.attr_prefix + "LINK", 0),
+                "fallback": link.name == FALLBACK_DEVICES[self.name]}
+
+    def create_request(self, spec):
+        request = super().create_request(spec)
+        request.update(self.tunnel_request(spec))
+        return request
+
+    def tunnel_request(self, spec):
+        """pyroute2 keywords of the options the spec has (all of them for a set: see in_place)."""
+        options = spec.options
+        request = dict((self.keyword + key, options[key] or ANY_ADDRESS)
+                       for key in ("local", "remote") if key in options)
+        request.update((self.keyword + key, options[key]) for key in ("ttl", "tos", "pmtudisc")
+                       if options.get(key) is not None)
+        if options.get("bound_ifindex"):
+            request[self.keyword + "link"] = options["bound_ifindex"]
+        return request
+
+    def set_options(self, client, spec):
+        client.link_set("set %s %s local %s, remote %s, ttl %s" % (
+            self.name, spec.name, spec.options["local"] or "any", spec.options["remote"] or "any", spec.options["ttl"]),
+            client.ifindex(spec.name), kind=self.kernel_kind, **self.tunnel_request(spec))
+
+
+class IpIp(IpTunnel):
+    name = kernel_kind = "ipip"
+    attr_prefix = "IFLA_IPIP_"
+    keyword = "ipip_"
+
+
+class Gre(IpTunnel):
+    name = kernel_kind = "gre"
+    attr_prefix = "IFLA_GRE_"
+    keyword = "gre_"
+
+
+def specific_address(address):
+    """None for 'any' (0.0.0.0), the way the spec says 'not bound'."""
+    return None if address in (None, ANY_ADDRESS) else address
+
+
+# --- GUE receive ports ---------------------------------------------------------------
+
+GUE_PORT = "gue-port"
+
+
+class FouView:
+    """have: the GUE ports of one namespace, read once (converge's view)."""
+
+    def __init__(self, netns):
+        self.client = FouClient(netns)
+        self._ports = None
+
+    def ports(self):
+        if self._ports is None:
+            self._ports = self.client.gue_ports()
+        return self._ports
+
+    def forget(self):
+        self._ports = None
+
+    def close(self):
+        self.client.close()
+
+
+def plan_gue_port(netns, port, state, ports):
+    if state == "present" and port not in ports:
+        return [Op("create", str(port), netns, GUE_PORT, reason="ip fou add port %d gue" % port)]
+    if state == "absent" and port in ports:
+        return [Op("delete", str(port), netns, GUE_PORT)]
+    return []
+
+
+def apply_gue_ops(view, plan, ops):
+    """converge's apply step for GUE ports (at most one op: a failure means nothing was applied)."""
+    for op in ops:
+        write = view.client.add_gue_port if op.verb == "create" else view.client.del_gue_port
+        write(str(op), int(op.name))
+    return [str(op) for op in ops]
+
+
+def predicted_gue_ports(port, state, ports):
+    if state == "absent":
+        return [p for p in ports if p != port]
+    return sorted(set(ports) | {port})
