@@ -142,6 +142,7 @@ def plan_all(view, specs):
         spec_ops = plan_link(spec, have, kind)
         if have is not None and have.props.get("peer") and any(op.verb == "delete" for op in spec_ops):
             taken_along.add((have.props.get("peer_netns") or spec.netns, have.props["peer"]))
+            planned.will_delete(have.props.get("peer_netns") or spec.netns, have.props["peer"])
         if any(op.verb == "create" and op.name == spec.name for op in spec_ops):
             planned.will_create(spec)
         ops += spec_ops
@@ -149,12 +150,17 @@ def plan_all(view, specs):
 
 
 class PlannedView:
-    """A KernelView as it will be once the creations planned so far are applied: read-only,
+    """A KernelView as it will be once the creations (and the deletions taken along) planned so far
+    are applied: read-only,
     for preflight checks. A link to be created appears with its kind and no ifindex yet."""
 
     def __init__(self, view):
         self.view = view
         self.created = {}
+        self.deleted = set()
+
+    def will_delete(self, netns, name):
+        self.deleted.add((netns, name))
 
     def will_create(self, spec):
         self.created.setdefault(spec.netns, {})[spec.name] = Link(
@@ -162,12 +168,15 @@ class PlannedView:
             kind=KINDS[spec.kind].kernel_kind, props={"kind": spec.kind})
 
     def links(self, netns):
-        links = dict(self.view.links(netns))
+        links = dict((name, link) for name, link in self.view.links(netns).items()
+                     if (netns, name) not in self.deleted)
         links.update(self.created.get(netns, {}))
         return links
 
     def link(self, netns, name):
-        return self.created.get(netns, {}).get(name) or self.view.link(netns, name)
+        if name in self.created.get(netns, {}):
+            return self.created[netns][name]
+        return None if (netns, name) in self.deleted else self.view.link(netns, name)
 
     def __getattr__(self, name):  # link_by_index, peer_netns_of...: the kernel as it is
         return getattr(self.view, name)

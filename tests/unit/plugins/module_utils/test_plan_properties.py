@@ -158,7 +158,8 @@ def consistent(specs):
     return len(names) == len(set(names))
 
 
-@settings(max_examples=300, deadline=None)
+# derandomize: CI sees the same examples every run; explore with a higher max_examples and no derandomize.
+@settings(max_examples=500, deadline=None, derandomize=True)
 @given(current_states(), declarations())
 def test_applying_the_plan_converges_and_touches_only_declared_devices(model, specs):
     if not consistent(specs):
@@ -184,7 +185,7 @@ def test_applying_the_plan_converges_and_touches_only_declared_devices(model, sp
             assert model.links.get(name) == link, "undeclared device %s changed" % name
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, derandomize=True)
 @given(current_states(), declarations())
 def test_planning_never_mutates_the_state_it_reads(model, specs):
     before = copy.deepcopy(model.links)
