@@ -11,7 +11,6 @@ import copy
 from hypothesis import given, settings, strategies as st
 
 from ansible_collections.vnet.linux.plugins.module_utils._bulk import owned_names
-from ansible_collections.vnet.linux.plugins.module_utils._kinds import KINDS
 from ansible_collections.vnet.linux.plugins.module_utils._model import Link, LinkSpec, VnetError
 from ansible_collections.vnet.linux.plugins.module_utils._engine import plan_all
 
@@ -24,10 +23,6 @@ class Model:
 
     def __init__(self, links):
         self.links = links
-
-    def have(self, name):
-        return self.links.get(name)
-
 
     def apply(self, op):
         getattr(self, "op_" + op.verb.replace("-", "_"))(op)
