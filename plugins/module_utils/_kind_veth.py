@@ -46,6 +46,8 @@ class Veth(Kind):
         if current is not None and current.props.get("peer") == peer:
             return
         holder = view.link(peer_netns, peer)
+        if holder is not None and holder.props.get("peer") == spec.name:
+            return  # the other end of this very pair: another writer is creating it (the dump caught half)
         if holder is not None and (current is None or spec.recreate):
             raise VnetError("peer: %s already exists in %s (a %s); choose a free peer name or remove that device"
                             % (peer, "netns %s" % peer_netns if peer_netns else "this namespace",
