@@ -46,8 +46,10 @@ class Veth(Kind):
         if current is not None and current.props.get("peer") == peer:
             return
         holder = view.link(peer_netns, peer)
-        if holder is not None and holder.props.get("peer") == spec.name:
-            return  # the other end of this very pair: another writer is creating it (the dump caught half)
+        if holder is not None and holder.props.get("kind") == "veth" and holder.props.get("peer") in (spec.name, None):
+            # The other end of this very pair (or of a pair whose other end the dump did not catch):
+            # another writer is creating it. The create meets EEXIST and the race retry re-reads.
+            return
         if holder is not None and (current is None or spec.recreate):
             raise VnetError("peer: %s already exists in %s (a %s); choose a free peer name or remove that device"
                             % (peer, "netns %s" % peer_netns if peer_netns else "this namespace",
