@@ -188,21 +188,27 @@ def our_namespaces():
     return sorted(name for name in os.listdir(NETNS_DIR) if name.startswith(PREFIX)) if NETNS_DIR.exists() else []
 
 
-def world(*namespaces, ipvs=False):
-    """Snapshots of several namespaces plus the list of this suite's namespaces."""
-    return json.dumps({"netns": our_namespaces(),
+def world(*namespaces, ipvs=False, watch=()):
+    """Snapshots of several namespaces, and whether each namespace named in ``watch`` exists (only
+    those: other runs of this suite may create and delete theirs meanwhile)."""
+    return json.dumps({"netns": existing(watch),
                        "state": dict((ns, json.loads(snapshot(ns, ipvs))) for ns in namespaces)},
                       sort_keys=True, indent=1)
 
 
-def settled(*namespaces, ipvs=False, timeout=5.0):
+def existing(names):
+    """Whether a namespace of each name exists."""
+    return dict((name, os.path.exists(os.path.join(NETNS_DIR, name))) for name in names)
+
+
+def settled(*namespaces, ipvs=False, watch=(), timeout=5.0):
     """A world() taken once two consecutive dumps agree (a device just brought up gets its IPv6
     link-local address and carrier a moment later)."""
     deadline = time.monotonic() + timeout
-    previous = world(*namespaces, ipvs=ipvs)
+    previous = world(*namespaces, ipvs=ipvs, watch=watch)
     while True:
         time.sleep(0.15)
-        current = world(*namespaces, ipvs=ipvs)
+        current = world(*namespaces, ipvs=ipvs, watch=watch)
         if current == previous or time.monotonic() > deadline:
             return current
         previous = current

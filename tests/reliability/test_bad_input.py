@@ -368,6 +368,7 @@ def check_case(bad, lab, tally, ipvs=False):
     if not harness.module_path(bad.module).exists():
         pytest.skip("%s is not in this tree yet" % bad.module)
     namespaces = (lab["@NS"], lab["@NS2"])
+    watch = harness.existing(plain_names(bad.args) + [GONE])
     # The state after the previous case is this one's 'before' (each case proves it unchanged).
     before = lab.pop(("state", ipvs), None) or harness.settled(*namespaces, ipvs=ipvs)
     result = harness.run_module(bad.module, fill(bad.args, lab))
@@ -380,7 +381,18 @@ def check_case(bad, lab, tally, ipvs=False):
     after = harness.world(*namespaces, ipvs=ipvs)
     harness.assert_same(before, after)
     lab[("state", ipvs)] = after
+    assert harness.existing(watch) == watch, "a namespace was created or deleted"
     assert not os.path.exists(os.path.join(harness.NETNS_DIR, GONE))
+
+
+def plain_names(args):
+    """Argument values a namespace could have been created under (names without '/': the security
+    tests follow the others to where a path built from them would lead)."""
+    if isinstance(args, dict):
+        return [name for value in args.values() for name in plain_names(value)]
+    if isinstance(args, list):
+        return [name for value in args for name in plain_names(value)]
+    return [args] if isinstance(args, str) and args and "/" not in args and args not in (".", "..") else []
 
 
 @pytest.mark.parametrize("bad", CASES + HOST_ONLY)
