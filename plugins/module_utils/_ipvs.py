@@ -444,12 +444,13 @@ def realserver_attrs(rs):
 
 def stats_from_kernel(attrs, nest):
     stats = attrs.get(nest) or {}
-    return dict((name, stats.get(attr, 0)) for name, attr in STATS_NAMES)
+    return {name: stats.get(attr, 0) for name, attr in STATS_NAMES}
 
 
 def realserver_counters(attrs):
     counters = stats_from_kernel(attrs, "IPVS_DEST_ATTR_STATS64")
-    counters.update((name, attrs.get(attr, 0)) for name, attr in CONN_NAMES)
+    for name, attr in CONN_NAMES:
+        counters[name] = attrs.get(attr, 0)
     return counters
 
 

@@ -188,7 +188,7 @@ class Layout:
     a layout thousands of times; a record with the same size and the same attribute headers at the same
     places is read with two struct calls instead of Python work per attribute (which dominates under TCG)."""
 
-    SCALARS = {"u8": "B", "u16": "H", "u32": "I", "u64": "Q", "be16": "2s", "bytes": "%ds", "str": "%ds", "flags": "II"}
+    FORMATS = {"u8": "B", "u16": "H", "u32": "I", "u64": "Q", "be16": "2s", "bytes": "%ds", "str": "%ds", "flags": "II"}
 
     def __init__(self, data, offset, end, table):
         self.headers, self.values, self.expected, self.names = ["="], ["="], [], []
@@ -213,9 +213,10 @@ class Layout:
             elif known[1] == "stats":
                 self.headers.append("HH")
                 self.values.append("4x")
-                self.nests.append((known[0], [name for name, _codec in STATS_DECODER.values()]))
+                first = len(self.names)
                 if not self.learn(data, offset + 4, offset + length, STATS_DECODER, known[0]):
                     return False
+                self.nests.append((known[0], self.names[first:]))
                 self.headers.append("%dx" % (step - length))
                 self.values.append("%dx" % (step - length))
             elif not self.learn_value(known[0] if nest is None else (nest, known[0]), known[1], length - 4, step - 4):
@@ -224,7 +225,7 @@ class Layout:
         return True
 
     def learn_value(self, key, codec, size, room):
-        fmt = self.SCALARS[codec] % size if "%" in self.SCALARS[codec] else self.SCALARS[codec]
+        fmt = self.FORMATS[codec] % size if "%" in self.FORMATS[codec] else self.FORMATS[codec]
         if struct.calcsize("=" + fmt) != size:
             return False
         self.headers.append("HH%dx" % room)
@@ -248,8 +249,8 @@ class Layout:
             attrs[key] = attrs[key].split(b"\0", 1)[0].decode("ascii")
         for key in self.pairs:
             attrs[key] = (attrs.pop((key, 0)), attrs.pop((key, 1)))
-        for nest, names in self.nests:
-            attrs[nest] = dict((name, attrs.pop((nest, name))) for name in names if (nest, name) in attrs)
+        for nest, keys in self.nests:
+            attrs[nest] = {key[1]: attrs.pop(key) for key in keys}
         return attrs
 
 

@@ -299,6 +299,27 @@ def test_pyroute2_reads_our_messages_with_its_tun_port_trap():
     assert dest["IPVS_DEST_ATTR_TUN_PORT"] == socket.htons(6080)
 
 
+def test_learned_layouts_read_records_exactly_as_the_generic_walk():
+    (entry,) = spec(web(realservers=[{"address": "198.51.100.1", "tun_type": "gue", "tun_port": 6080},
+                                     {"address": "198.51.100.2", "weight": 9}])).services
+    stats = {"IPVS_STATS_ATTR_CONNS": 3, "IPVS_STATS_ATTR_OUTBYTES": 2 ** 40}
+    first, second = (codec.encode_attrs(codec.DEST_ATTRS, dict(ipvs.realserver_attrs(rs), IPVS_DEST_ATTR_STATS64=stats))
+                     for rs in entry.realservers)
+    service = codec.encode_attrs(codec.SERVICE_ATTRS, as_dumped(ipvs.service_attrs(entry.service), stats=stats))
+    codec.LAYOUTS.clear()
+    for data, table in ((first, codec.DEST_DECODER), (second, codec.DEST_DECODER), (service, codec.SERVICE_DECODER),
+                        (service, codec.SERVICE_DECODER)):
+        assert codec.decode_record(data, 0, len(data), table) == codec.decode_attrs(data, 0, len(data), table)
+    layout = codec.LAYOUTS[(id(codec.DEST_DECODER), len(first))]
+    assert layout.usable and layout.read(second, 0) is not None
+    # Same size, other attributes: the layout does not apply, the generic walk reads it.
+    other = codec.encode_attrs(codec.DEST_ATTRS, dict(ipvs.realserver_attrs(entry.realservers[0]),
+                                                      IPVS_DEST_ATTR_STATS64=stats, IPVS_DEST_ATTR_U_THRESH=7))
+    swapped = other.replace(struct.pack("=HH", 8, 5), struct.pack("=HH", 8, 9))  # U_THRESH is now PERSIST_CONNS
+    assert len(swapped) == len(first) and layout.read(swapped, 0) is None
+    assert codec.decode_record(swapped, 0, len(swapped), codec.DEST_DECODER)["IPVS_DEST_ATTR_PERSIST_CONNS"] == 7
+
+
 def test_a_batch_is_one_send_and_only_failures_and_the_last_request_are_acked():
     client = codec.IpvsClient.__new__(codec.IpvsClient)
     client.family_id, client.seq, client.requests_sent = 30, 100, 0
