@@ -76,8 +76,10 @@ lab: venv packages collection
 
 # Performance figures (ratios against ip -batch and ansible.builtin.command, measured in one
 # run); printed, never asserted: these machines are shared and noisy.
+# The IPVS benchmark needs IPVS: in the stock-kernel VM when this kernel lacks it.
 bench: venv packages collection
 	$(PY) benchmarks/run_bench.py
+	$(call on_lvs_kernel,$(PY) benchmarks/ipvs_bench.py,bench (IPVS))
 
 clean:
 	rm -rf $(BUILD) $(COLL_ROOT) tests/output

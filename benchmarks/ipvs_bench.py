@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """IPVS benchmark: vnet_ipvs_tun's engine against ``ipvsadm -R`` of the same table, same kernel.
 
-Needs root, IPVS and ipvsadm: run it in the stock-kernel VM (benchmarks/ipvs_bench_vm.sh).
+Needs root, IPVS and ipvsadm: ``make bench`` runs it in the stock-kernel VM when the host lacks IPVS.
 Three steps, each timed in-process (the engine call: socket, dumps, plan,
 batched writes, verify, result) and compared with ``ipvsadm -R`` loading the
 whole table into an empty namespace:

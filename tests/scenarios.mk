@@ -1,14 +1,14 @@
 # Scenario tier (DESIGN.md): playbooks/lab and molecule build multi-host
 # topologies from network namespaces and prove them with real traffic.
 # LVS-TUN needs IPVS and IPIP; where this kernel lacks them (the CI machine) it
-# runs inside the stock-kernel VM (tests/vm/run-lab.sh), and says so.
+# runs inside the stock-kernel VM (tests/vm/run.sh), and says so.
 # Included at the end of the top Makefile.
 
 # The labs' client fetches pages with curl; the director is read with ipvsadm.
 DEB_PACKAGES += curl ipvsadm
 
 comma := ,
-VM_LAB = VM_VENV=$(VENV) VM_COLL_ROOT=$(COLL_ROOT) VM_RESULTS=$(BUILD)/vm-lab $(CURDIR)/tests/vm/run-lab.sh
+VM_LAB = VM_VENV=$(VENV) VM_COLL_ROOT=$(COLL_ROOT) VM_RESULTS=$(BUILD)/vm-lab $(CURDIR)/tests/vm/run.sh
 # Runs a command in the collection copy here when this kernel has IPVS and IPIP
 # (loading them if they are modules), else in the stock-kernel VM.
 define on_lvs_kernel

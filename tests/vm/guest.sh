@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
-# Runs inside the stock-kernel VM (started by run.sh): loads the modules, runs
-# the stock_kernel pytest tests and the needs/stock-kernel integration targets
-# of the collection copy under COLL_ROOT (what the host tiers test too), and
-# writes guest.log, summary.txt, junit.xml and status into RESULTS.
-# Usage: guest.sh RESULTS VENV COLL_ROOT
+# Runs inside the stock-kernel VM (started by run.sh) on the collection copy
+# under COLL_ROOT (what the host tiers test too).
+# Without COMMAND: the tier - the stock_kernel pytest tests, each integration
+# target with the alias needs/stock-kernel and the lvs_tun molecule scenario -
+# as jobs, two at a time (the VM has two CPUs; one Python process keeps one
+# busy). Writes summary.txt, a log per job, guest.log, junit.xml and status
+# into RESULTS.
+# With COMMAND (make lab, make molecule-lvs-tun): runs it, its output into
+# summary.txt, which run.sh always prints.
+# Usage: guest.sh RESULTS VENV COLL_ROOT [COMMAND [ARG...]]
 set -uo pipefail
 
 RESULTS=$1 VENV=$2 COLL_ROOT=$3
+shift 3
 COLL=$COLL_ROOT/ansible_collections/vnet/linux
-MODULES=(ip_vs ip_vs_rr ip_vs_wrr ipip fou ip_gre ipvlan dummy 8021q tun)
-STATUS=0
+MODULES=(ip_vs ip_vs_rr ip_vs_wrr ip_vs_wlc ipip fou ip_gre ipvlan dummy 8021q tun)
+PARALLEL_JOBS=2
+MOUNT_9P_CACHED=(-t 9p -o ro,cache=loose,version=9p2000.L,trans=virtio,access=any,msize=512000)
 
 exec >"$RESULTS/guest.log" 2>&1
 
@@ -22,20 +29,25 @@ prepare_env() {
     export ANSIBLE_LOCAL_TEMP=/tmp/ansible-local ANSIBLE_REMOTE_TEMP=/tmp/ansible-remote
     mkdir -p "$HOME" "$TMPDIR" "$ANSIBLE_LOCAL_TEMP" "$ANSIBLE_REMOTE_TEMP"
     export VNET_VM_TIER=1 ANSIBLE_COLLECTIONS_PATH=$COLL_ROOT PATH=$VENV/bin:$PATH
+    # Pipelining saves each task's temp-file round trips (~15% here); profile_tasks times each task.
+    export ANSIBLE_PIPELINING=1 ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks
     cd "$COLL"
 }
 
 # virtme mounts its 9p exports uncached, so under TCG each of the many stat()
-# and open() calls of a Python import is a round trip to the host. The
-# read-only exports (run.sh's --rodir: venv, Python, collection) do not change
-# while the VM runs: remounted with cache=loose, Python and Ansible run ~4x
-# faster. A failed mount leaves the uncached view of the root underneath.
+# and open() calls of a Python import or a program start is a round trip to
+# the host. The read-only exports (run.sh's --rodir: venv, Python, collection)
+# and the root's /usr do not change while the VM runs: mounted with
+# cache=loose, Python and Ansible run ~4x faster. A failed mount leaves the
+# uncached view underneath.
 cache_readonly_exports() {
     local tag dir
     while read -r tag dir; do
-        umount "$dir" &&
-            mount -t 9p -o ro,cache=loose,version=9p2000.L,trans=virtio,access=any,msize=512000 "$tag" "$dir"
+        umount "$dir" && mount "${MOUNT_9P_CACHED[@]}" "$tag" "$dir"
     done < <(awk -v rw="$RESULTS" '$1 ~ /^virtme\.initmount/ && $2 != rw { print $1, $2 }' /proc/mounts)
+    mkdir -p /tmp/root-cached &&
+        mount "${MOUNT_9P_CACHED[@]}" /dev/root /tmp/root-cached &&
+        mount --bind /tmp/root-cached/usr /usr
     grep -w 9p /proc/mounts
 }
 
@@ -50,73 +62,125 @@ load_modules() {
     summary "kernel $(uname -r); modprobe ${MODULES[*]}: failed: ${failed[*]:-none}"
 }
 
+# What one Python start costs here, bare and with what each module task imports.
+time_python_starts() {
+    local what start
+    for what in "pass" "import ansible.module_utils.basic" "import pyroute2"; do
+        start=${EPOCHREALTIME/./}
+        "$VENV/bin/python" -c "$what"
+        summary "python -c '$what': $(((${EPOCHREALTIME/./} - start) / 1000)) ms"
+    done
+}
+
 # Under TCG every import counts: tests/unit is pure Python (no kernel, see
 # DESIGN.md) and need not be collected; the hypothesis plugin alone is 2/3 of
 # pytest's start (tests can still use hypothesis without it).
-run_pytest() {
-    local rc
-    echo "===== pytest -m stock_kernel"
+pytest_stock_kernel() {
     "$VENV/bin/python" -m pytest -m stock_kernel -p no:cacheprovider -p no:hypothesispytest \
-        -rA --durations=5 --junitxml="$RESULTS/junit.xml" --ignore=tests/unit tests 2>&1 | tee "$TMPDIR/pytest.out"
-    rc=${PIPESTATUS[0]}
-    summary "pytest -m stock_kernel: exit $rc: $(tail -n 1 "$TMPDIR/pytest.out")"
-    ((rc == 0)) || STATUS=1
+        -rA --durations=5 --junitxml="$RESULTS/junit.xml" --ignore=tests/unit tests
 }
 
-# All targets in one ansible-playbook process (its start costs ~12 s under
-# TCG), each imported as a role the way ansible-test runs a role target, in a
-# block whose rescue notes the failure and moves on, so one red target does not
-# hide the others. No fact gathering (30-70 s here): a target that needs facts
-# runs ansible.builtin.setup. Pipelining saves the temp-file round trips of
-# each task (~15% here). profile_tasks (ansible bundle) times each task.
-write_targets_playbook() {
-    local target
-    echo "- hosts: localhost"
-    echo "  connection: local"
-    echo "  gather_facts: false"
-    echo "  vars: {ansible_python_interpreter: $VENV/bin/python, vm_failed: []}"
-    echo "  tasks:"
-    for target in "$@"; do
-        echo "    - name: Target $target"
-        echo "      block:"
-        echo "        - ansible.builtin.import_role: {name: $target}"
-        echo "      rescue:"
-        echo "        - ansible.builtin.set_fact:"
-        echo "            vm_failed: \"{{ vm_failed + ['$target: ' ~ ansible_failed_task.name] }}\""
-    done
-    echo "    - ansible.builtin.fail: {msg: \"failed targets: {{ vm_failed | join('; ') }}\"}"
-    echo "      when: vm_failed | length > 0"
-}
-
-run_integration_targets() {
-    local targets rc playbook=$TMPDIR/stock-kernel-targets.yml
-    mapfile -t targets < <(tests/vm/list-targets.sh)
-    if ((${#targets[@]} == 0)); then
-        summary "integration: no target has the alias needs/stock-kernel"
-        return
-    fi
-    write_targets_playbook "${targets[@]}" >"$playbook"
-    echo "===== integration targets: ${targets[*]}"
-    mkdir -p "$TMPDIR/output"
+# A target runs as a role of one play, the way ansible-test runs a role
+# target. No fact gathering (30-70 s here): a target that needs facts runs
+# ansible.builtin.setup.
+integration_target() {
+    local playbook=$TMPDIR/target-$1.yml
+    cat >"$playbook" <<EOF
+- hosts: localhost
+  connection: local
+  gather_facts: false
+  vars: {ansible_python_interpreter: $VENV/bin/python}
+  roles: [$1]
+EOF
+    mkdir -p "$TMPDIR/output-$1"
     ANSIBLE_ROLES_PATH=$COLL/tests/integration/targets \
-        ANSIBLE_PIPELINING=1 ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks \
-        "$VENV/bin/ansible-playbook" -i localhost, -e "output_dir=$TMPDIR/output" "$playbook" 2>&1 |
-        tee "$TMPDIR/ansible.out"
-    rc=${PIPESTATUS[0]}
-    summary "integration targets (${targets[*]}): exit $rc" \
-        "$(grep -o 'failed targets: [^"]*' "$TMPDIR/ansible.out" | head -n 1)"
-    ((rc == 0)) || STATUS=1
+        "$VENV/bin/ansible-playbook" -i localhost, -e "output_dir=$TMPDIR/output-$1" "$playbook"
+}
+
+molecule_scenario() {
+    "$VENV/bin/molecule" test -s "$1"
+}
+
+# The task (Ansible: the last failure not ignored) or the tests (pytest) that failed.
+failure_in() {
+    awk '/^TASK \[/ { task = $0 } /^fatal:/ { failed = task " " substr($0, 1, 300) } /^\.\.\.ignoring/ { failed = "" }
+         /^(FAILED|ERROR) tests\// { print } END { if (failed != "") print failed }' "$1" | head -n 5
+}
+
+# Runs one job (NAME FUNCTION ARG...) with its output in RESULTS/NAME.log.
+run_job() {
+    local name=$1 log=$RESULTS/$1.log start=$SECONDS rc=0
+    shift
+    "$@" >"$log" 2>&1 || rc=$?
+    if ((rc == 0)); then
+        summary "$name: passed in $((SECONDS - start))s"
+    else
+        summary "$name: FAILED (exit $rc) in $((SECONDS - start))s: $(failure_in "$log")"
+        echo "$log" >>"$RESULTS/failed-logs"
+    fi
+    return "$rc"
+}
+
+# Jobs are "NAME FUNCTION ARG..." strings, longest first so two lanes finish
+# close together. Returns non-zero if any job failed.
+run_jobs() {
+    local job running=0 failed=0
+    for job in "$@"; do
+        if ((running == PARALLEL_JOBS)); then
+            wait -n || failed=1
+            running=$((running - 1))
+        fi
+        # shellcheck disable=SC2086 # a job string is words by design
+        run_job $job &
+        running=$((running + 1))
+    done
+    while ((running > 0)); do
+        wait -n || failed=1
+        running=$((running - 1))
+    done
+    return "$failed"
+}
+
+tier_jobs() {
+    local target
+    echo "molecule-lvs_tun molecule_scenario lvs_tun"
+    while read -r target; do
+        echo "target-$target integration_target $target"
+    done < <(tests/vm/list-targets.sh)
+    echo "pytest-stock_kernel pytest_stock_kernel"
+}
+
+# Failed jobs' logs go into guest.log, which run.sh prints on failure.
+run_tier() {
+    local jobs log
+    mapfile -t jobs < <(tier_jobs)
+    run_jobs "${jobs[@]}" && return
+    while read -r log; do
+        echo "===== $log"
+        cat "$log"
+    done <"$RESULTS/failed-logs"
+    return 1
+}
+
+run_command() {
+    echo "===== in the stock-kernel VM (kernel $(uname -r)): $*" >>"$RESULTS/summary.txt"
+    "$@" >>"$RESULTS/summary.txt" 2>&1
 }
 
 main() {
+    local status=0
     cache_readonly_exports
     prepare_env
     load_modules
-    run_pytest
-    run_integration_targets
-    echo "$STATUS" >"$RESULTS/status"
+    if (($#)); then
+        run_command "$@" || status=$?
+    else
+        time_python_starts
+        run_tier || status=1
+    fi
+    echo "$status" >"$RESULTS/status"
 }
 
 # bash reads a script while running it: with the call and the exit on one
 # line, editing or checking out this file during a run changes nothing.
-main; exit
+main "$@"; exit

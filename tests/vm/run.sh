@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Boots the current stock Debian kernel once with virtme-ng (TCG) and runs
-# tests/vm/guest.sh inside it; exits with the guest's status. See README.md.
+# tests/vm/guest.sh inside it: the tier, or COMMAND (the LVS-TUN lab, a
+# molecule scenario); exits with the guest's status. See README.md.
+# Usage: run.sh [COMMAND [ARG...]]
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -85,7 +87,7 @@ boot_vm() {
     rm -rf "$RESULTS"
     mkdir -p "$RESULTS"
     python_prefix=$("$VENV/bin/python" -c 'import sys; print(sys.base_prefix)')
-    guest_cmd=$(printf '%q ' "$REPO/tests/vm/guest.sh" "$RESULTS" "$VENV" "$COLL_ROOT")
+    guest_cmd=$(printf '%q ' "$REPO/tests/vm/guest.sh" "$RESULTS" "$VENV" "$COLL_ROOT" "$@")
     echo "vm: booting $KERNEL_VERSION (TCG, timeout ${VM_TIMEOUT}s)"
     # vng runs virtme-run from PATH.
     PATH=$VENV/bin:$PATH timeout -k 30 "$VM_TIMEOUT" vng -v -r "$VMLINUZ" --disable-kvm \
@@ -116,7 +118,7 @@ main() {
     require_collection
     install_host_tools
     fetch_kernel
-    boot_vm
+    boot_vm "$@"
     report
 }
 
