@@ -13,8 +13,10 @@ import fnmatch
 
 from ansible_collections.vnet.linux.plugins.module_utils._brport import port_flags
 from ansible_collections.vnet.linux.plugins.module_utils._engine import HOST_NETNS, KernelView, device_facts
+from ansible_collections.vnet.linux.plugins.module_utils._ipvs import IpvsView, table_facts
 from ansible_collections.vnet.linux.plugins.module_utils._kind_ifb import redirects_to
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import KernelError, list_netns
+from ansible_collections.vnet.linux.plugins.module_utils._netlink_ipvs import KernelFeatureMissing
 
 
 def gather(namespaces, kinds, name_pattern, skip_unreadable):
@@ -69,6 +71,24 @@ def link_facts(view, netns, link, kind, by_index):
         redirects = redirects_to(link.ifindex, view.links(netns), view.ingress(netns))
         facts["redirect_from"] = [r["dev"] for r in redirects]
     return facts
+
+
+def gather_ipvs(namespaces, wanted):
+    """{namespace: [service facts, as vnet_ipvs_tun returns them]}. ``wanted`` None: only when the kernel
+    has IPVS ({} otherwise); True: a kernel without IPVS is an error; False: {}."""
+    tables = {}
+    for ns in namespaces if wanted is not False else ():
+        try:
+            view = IpvsView(ns)
+        except KernelFeatureMissing:
+            if wanted:
+                raise
+            return {}
+        try:
+            tables[ns] = table_facts(view.table())
+        finally:
+            view.close()
+    return tables
 
 
 def namespaces_to_read(netns, all_netns):

@@ -124,6 +124,10 @@ class IpvsError(VnetError):
         super().__init__("%s failed: %s [%s]" % (action, hint, errno.errorcode.get(code, str(code))))
 
 
+class KernelFeatureMissing(VnetError):
+    """The kernel has no such generic-netlink family (IPVS, FOU): its module is not loaded or not built."""
+
+
 # --- codec ---------------------------------------------------------------
 
 def nla(attr_id, payload):
@@ -306,7 +310,7 @@ def genl_socket(family, missing_message):
     except NetlinkError as exc:
         sock.close()
         if exc.code in (errno.ENOENT, errno.EOPNOTSUPP):
-            raise VnetError(missing_message)
+            raise KernelFeatureMissing(missing_message)
         raise KernelError("look up the %s netlink family" % family, exc.code)
     return sock
 

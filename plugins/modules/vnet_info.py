@@ -37,6 +37,12 @@ options:
   name_pattern:
     description: Only links whose name matches this shell glob, e.g. V(veth-*).
     type: str
+  ipvs:
+    description:
+      - Also read the IPVS table of each namespace read (virtual services, real servers, forwarding method,
+        tunnel type, counters), in the shape M(vnet.linux.vnet_ipvs_tun) returns as RV(vnet.linux.vnet_ipvs_tun#module:services).
+      - Unset, it is read when the kernel has IPVS. V(true) fails on a kernel without IPVS; V(false) skips it.
+    type: bool
 requirements:
   - pyroute2 >= 0.9 on the managed host
   - Linux with CAP_NET_ADMIN (run as root or with C(become=true)) to enter other namespaces
@@ -69,6 +75,17 @@ EXAMPLES = r'''
   vnet.linux.vnet_info:
     netns: web
     kinds: [veth]
+
+- name: The IPVS table of a director, with counters
+  vnet.linux.vnet_info:
+    netns: director
+    ipvs: true
+    kinds: [ipip]
+  register: director
+
+- name: No real server of the director is draining
+  ansible.builtin.assert:
+    that: director.ipvs.director | map(attribute='realservers') | flatten | selectattr('weight', 'eq', 0) | list == []
 
 - name: Assert a hairpin port is on
   vnet.linux.vnet_info:
@@ -119,6 +136,20 @@ namespaces:
   returned: always
   type: dict
   sample: {"web": [{"name": "eth0", "kind": "veth"}]}
+ipvs:
+  description:
+    - The IPVS table per namespace read (key C((host)) for the module's own namespace), each a list of services
+      as M(vnet.linux.vnet_ipvs_tun) returns them (keys, scheduler and options, real servers with forwarding method,
+      tunnel type and counters, service counters).
+    - Empty when the kernel has no IPVS and O(ipvs) is unset, or O(ipvs=false).
+  returned: always
+  type: dict
+  sample:
+    director:
+      - {name: "tcp/192.0.2.80:80", protocol: tcp, address: 192.0.2.80, port: 80, fwmark: null, family: ipv4,
+         scheduler: wrr, connections: 12, in_packets: 80, out_packets: 0,
+         realservers: [{address: 198.51.100.11, port: 80, weight: 1, forward: tunnel, tun_type: ipip,
+                        active_connections: 1, inactive_connections: 3}]}
 skipped_netns:
   description: With O(all_netns), namespaces listed in C(/run/netns) that could not be entered, with the reason.
   returned: always
@@ -138,7 +169,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.vnet.linux.plugins.module_utils._engine import check_netns_exists
 from ansible_collections.vnet.linux.plugins.module_utils._info import (
-    gather, graph_dot, graph_mermaid, namespaces_to_read)
+    gather, gather_ipvs, graph_dot, graph_mermaid, namespaces_to_read)
 from ansible_collections.vnet.linux.plugins.module_utils._model import HOST_NETNS
 from ansible_collections.vnet.linux.plugins.module_utils._runner import run
 from ansible_collections.vnet.linux.plugins.module_utils._spec import check_netns_name
@@ -155,6 +186,7 @@ def read(module):
         skipped_netns=skipped,
         links=[link for ns in sorted(by_ns, key=lambda n: n or "") for link in by_ns[ns]],
         namespaces=dict((ns or HOST_NETNS, links) for ns, links in by_ns.items()),
+        ipvs=dict((ns or HOST_NETNS, services) for ns, services in gather_ipvs(list(by_ns), params["ipvs"]).items()),
         graph_dot=graph_dot(by_ns),
         graph_mermaid=graph_mermaid(by_ns),
     )
@@ -167,6 +199,7 @@ def main():
             all_netns=dict(type="bool", default=False),
             kinds=dict(type="list", elements="str"),
             name_pattern=dict(type="str"),
+            ipvs=dict(type="bool"),
         ),
         supports_check_mode=True,
     )

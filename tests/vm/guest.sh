@@ -16,7 +16,6 @@ shift 3
 COLL=$COLL_ROOT/ansible_collections/vnet/linux
 MODULES=(ip_vs ip_vs_rr ip_vs_wrr ip_vs_wlc ipip fou ip_gre ipvlan dummy 8021q tun)
 PARALLEL_JOBS=2
-MOUNT_9P_CACHED=(-t 9p -o ro,cache=loose,version=9p2000.L,trans=virtio,access=any,msize=512000)
 
 exec >"$RESULTS/guest.log" 2>&1
 
@@ -37,17 +36,15 @@ prepare_env() {
 # virtme mounts its 9p exports uncached, so under TCG each of the many stat()
 # and open() calls of a Python import or a program start is a round trip to
 # the host. The read-only exports (run.sh's --rodir: venv, Python, collection)
-# and the root's /usr do not change while the VM runs: mounted with
-# cache=loose, Python and Ansible run ~4x faster. A failed mount leaves the
-# uncached view underneath.
+# do not change while the VM runs: remounted with cache=loose, Python and
+# Ansible run ~4x faster. A failed mount leaves the uncached view underneath.
+# (The root cannot be remounted so: 9p allows one mount per export.)
 cache_readonly_exports() {
     local tag dir
     while read -r tag dir; do
-        umount "$dir" && mount "${MOUNT_9P_CACHED[@]}" "$tag" "$dir"
+        umount "$dir" &&
+            mount -t 9p -o ro,cache=loose,version=9p2000.L,trans=virtio,access=any,msize=512000 "$tag" "$dir"
     done < <(awk -v rw="$RESULTS" '$1 ~ /^virtme\.initmount/ && $2 != rw { print $1, $2 }' /proc/mounts)
-    mkdir -p /tmp/root-cached &&
-        mount "${MOUNT_9P_CACHED[@]}" /dev/root /tmp/root-cached &&
-        mount --bind /tmp/root-cached/usr /usr
     grep -w 9p /proc/mounts
 }
 
