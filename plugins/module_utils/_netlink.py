@@ -15,17 +15,12 @@ import socket
 import struct
 from contextlib import contextmanager
 
-try:
-    from pyroute2 import IPBatch, IPRoute, NetlinkError
-    from pyroute2 import netns as pyroute2_netns
-    from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
-    HAS_PYROUTE2 = True
-    PYROUTE2_IMPORT_ERROR = None
-except ImportError as exc:  # pragma: no cover - exercised by ansible-test import sanity
-    HAS_PYROUTE2 = False
-    PYROUTE2_IMPORT_ERROR = exc
-
 from ansible_collections.vnet.linux.plugins.module_utils._model import Ingress, Link, TcFilter, VnetError
+from ansible_collections.vnet.linux.plugins.module_utils._pyroute2 import HAS_PYROUTE2, PYROUTE2_IMPORT_ERROR
+
+if HAS_PYROUTE2:
+    from ansible_collections.vnet.linux.plugins.module_utils._pyroute2 import (
+        IPBatch, IPRoute, NetlinkError, ifinfmsg, nla, pyroute2_netns)
 
 IFF_UP = 0x1
 NETNS_RUN_DIR = "/run/netns"
@@ -608,8 +603,6 @@ def register_ipvlan_attributes():
     """pyroute2 0.9.7 knows IFLA_IPVLAN_MODE only, and only for kind ipvlan: it would silently drop
     IFLA_IPVLAN_FLAGS and not decode ipvtap's attributes. Define both for both kinds (keywords
     ``ipvlan_mode``, ``ipvlan_flags``), without touching how other kinds are decoded."""
-    from pyroute2.netlink import nla
-    from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
 
     class IpvlanData(nla):
         prefix = "IFLA_"

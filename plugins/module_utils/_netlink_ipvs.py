@@ -24,18 +24,13 @@ import struct
 from collections import namedtuple
 from contextlib import contextmanager
 
-try:
-    from pyroute2 import NetlinkError
-    from pyroute2 import netns as pyroute2_netns
-    from pyroute2.netlink import genlmsg
-    from pyroute2.netlink.generic import GenericNetlinkSocket
-    HAS_PYROUTE2 = True
-except ImportError:  # pragma: no cover - _runner reports the missing library
-    HAS_PYROUTE2 = False
-    genlmsg = object
-
 from ansible_collections.vnet.linux.plugins.module_utils._model import VnetError
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import KernelError, kernel_call
+from ansible_collections.vnet.linux.plugins.module_utils._pyroute2 import HAS_PYROUTE2, genlmsg
+
+if HAS_PYROUTE2:
+    from ansible_collections.vnet.linux.plugins.module_utils._pyroute2 import (
+        GenericNetlinkSocket, NetlinkError, pyroute2_netns)
 
 IPVS_MISSING = "IPVS is not available in this kernel (load ip_vs)"
 FOU_MISSING = "FOU/GUE is not available in this kernel (load fou)"

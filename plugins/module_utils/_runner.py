@@ -12,7 +12,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.vnet.linux.plugins.module_utils._args import link_argument_spec
 from ansible_collections.vnet.linux.plugins.module_utils._engine import reconcile_links
 from ansible_collections.vnet.linux.plugins.module_utils._model import VnetError
-from ansible_collections.vnet.linux.plugins.module_utils._netlink import HAS_PYROUTE2, PYROUTE2_IMPORT_ERROR
+from ansible_collections.vnet.linux.plugins.module_utils._pyroute2 import HAS_PYROUTE2, PYROUTE2_IMPORT_ERROR
 
 
 def run(module, work):
