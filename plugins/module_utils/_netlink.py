@@ -16,7 +16,7 @@ import struct
 from contextlib import contextmanager
 
 from ansible_collections.vnet.linux.plugins.module_utils._model import Ingress, Link, TcFilter, VnetError
-from ansible_collections.vnet.linux.plugins.module_utils._pyroute2 import HAS_PYROUTE2, PYROUTE2_IMPORT_ERROR
+from ansible_collections.vnet.linux.plugins.module_utils._pyroute2 import HAS_PYROUTE2
 
 if HAS_PYROUTE2:
     from ansible_collections.vnet.linux.plugins.module_utils._pyroute2 import (

@@ -37,6 +37,9 @@ def register_pyroute2_without_init():
     sys.modules["pyroute2"] = package
 
 
+__all__ = ["HAS_PYROUTE2", "PYROUTE2_IMPORT_ERROR", "GenericNetlinkSocket", "IPBatch", "IPRoute", "NetlinkError",
+           "genlmsg", "ifinfmsg", "nla", "pyroute2_netns"]
+
 register_pyroute2_without_init()
 
 try:
