@@ -2,6 +2,9 @@
 # virtme-ng under TCG and runs the tests that need IPVS, IPIP/tunl0, ipvlan,
 # dummy or vlan, which the CI machine's own kernel lacks.
 VM_RESULTS := $(BUILD)/vm
+# Installed with the others up front (run.sh checks again): `make test` runs this tier beside
+# the host tiers, and two apt-get at once would collide on dpkg's lock.
+DEB_PACKAGES += qemu-system-x86 busybox-static kmod ipvsadm
 
 .PHONY: test-vm
 test-vm: venv collection
