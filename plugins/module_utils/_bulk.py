@@ -58,18 +58,19 @@ def item_spec(index, item, netns):
 def order_specs(specs):
     """Deletions first, children (stacked on a listed parent) before parents; then creations,
     parents before children. Anything else keeps the user's order."""
-    depth = dict(((s.netns, s.name), parent_depth(s, specs)) for s in specs)
+    listed = dict(((s.netns, s.name), s) for s in specs)
+    depth = dict((key, parent_depth(spec, listed)) for key, spec in listed.items())
     absent = sorted((s for s in specs if s.state == "absent"), key=lambda s: -depth[(s.netns, s.name)])
     present = sorted((s for s in specs if s.state == "present"), key=lambda s: depth[(s.netns, s.name)])
     return absent + present
 
 
-def parent_depth(spec, specs, seen=()):
-    parent = spec.options.get("link")
-    by_name = dict((s.name, s) for s in specs if s.netns == spec.options.get("link_netns", spec.netns))
-    if not parent or parent not in by_name or parent in seen:
+def parent_depth(spec, listed, seen=()):
+    """How many listed devices ``spec`` stacks on (a macvlan on a listed veth: 1); ``listed`` is by (netns, name)."""
+    parent = listed.get((spec.options.get("link_netns", spec.netns), spec.options.get("link")))
+    if parent is None or parent.name in seen:
         return 0
-    return 1 + parent_depth(by_name[parent], specs, seen + (spec.name,))
+    return 1 + parent_depth(parent, listed, seen + (spec.name,))
 
 
 def owned_names(spec):
