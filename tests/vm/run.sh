@@ -8,7 +8,7 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # Paths come from the Makefile (tests/vm/vm.mk): `make test-vm` runs this.
 VENV=${VM_VENV:?} RESULTS=${VM_RESULTS:?} COLL_ROOT=${VM_COLL_ROOT:?}
-VM_TIMEOUT=${VM_TIMEOUT:-2400}
+VM_TIMEOUT=${VM_TIMEOUT:-3600}
 # Kept out of /var: the guest sees a fresh /var, but the host's ~ and /tmp.
 KERNEL_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/vnet-linux/kernel
 DEB_PACKAGES=(qemu-system-x86 busybox-static kmod ipvsadm iproute2)
