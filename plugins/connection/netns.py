@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 name: netns
 short_description: Run tasks inside a named network namespace on the controller
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Runs a host's tasks inside a named network namespace (C(/run/netns/NAME)) of the controller, with
     C(ip netns exec) semantics, so one machine can play a whole fleet (each inventory host is a namespace).

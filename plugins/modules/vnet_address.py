@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 module: vnet_address
 short_description: Manage IPv4/IPv6 addresses on an existing interface
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Ensures addresses (CIDR) are on, or off, any existing interface, e.g. a VIP C(/32) on C(lo) or C(tunl0).
   - Compares on the kernel's own address list, normalised (V(2001:DB8::1/64) equals V(2001:db8::1/64)).

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 module: vnet_bridge_hairpin
 short_description: Manage hairpin (reflective relay) and related flags of a Linux bridge port
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Sets hairpin mode on a bridge port over netlink (pyroute2), idempotently. Hairpin lets the bridge send a frame
     back out of the port it arrived on, which is what the adjacent switch of a VEPA (802.1Qbg) host must do.

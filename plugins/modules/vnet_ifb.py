@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 module: vnet_ifb
 short_description: Manage IFB devices and the ingress redirects that feed them
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Creates, changes and deletes IFB (Intermediate Functional Block) devices over netlink (pyroute2), idempotently.
   - An IFB exists to shape ingress traffic, which Linux can only police, not queue. Packets arriving on each

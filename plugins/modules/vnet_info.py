@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 module: vnet_info
 short_description: Report virtual network devices, their relations and the IPVS table, with a topology graph
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads every link of one namespace (or of every named namespace) with its kind-specific attributes,
     the way the other vnet.linux modules see them, and returns them as data.

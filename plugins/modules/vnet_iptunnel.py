@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 module: vnet_iptunnel
 short_description: Manage ipip and gre tunnels and GUE receive ports (the real server side of LVS-TUN)
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Manages the receive side of each IPVS tunnel type on a real server, over netlink (pyroute2), idempotently
     (see M(vnet.linux.vnet_ipvs_tun)) - ipip is received on C(tunl0); GUE on a GUE receive port (O(fou_port))

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 module: vnet_ipvlan
 short_description: Manage ipvlan and ipvtap devices on a parent NIC, optionally inside another namespace
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Creates, changes and deletes ipvlan and ipvtap devices over netlink (pyroute2), idempotently.
   - An ipvlan sits on a parent device (O(link)) and shares its MAC address; the kernel tells the devices apart by

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 module: vnet_ipvs_tun
 short_description: Manage IPVS virtual services and their real servers (tunnel mode by default)
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Declares IPVS (Linux Virtual Server) virtual services and real servers over generic netlink, idempotently,
     the way C(ipvsadm -R) would load them but as a minimal diff that never flushes.

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 module: vnet_links
 short_description: Reconcile many virtual links of any kind in one task, with scoped purge
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Declares a list of links of any kind this collection manages and converges all of them in one task,
     through the same engine and the same per-kind code as the single-link modules (M(vnet.linux.vnet_veth),

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 module: vnet_macvlan
 short_description: Manage macvlan and macvtap devices on a parent NIC, optionally inside another namespace
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Creates, changes and deletes macvlan and macvtap devices over netlink (pyroute2), idempotently.
   - Each device sits on a parent ethernet device (O(link)) and has its own MAC address. The O(mode) decides

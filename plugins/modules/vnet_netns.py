@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 module: vnet_netns
 short_description: Create and delete named network namespaces
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Ensures a named network namespace (C(/run/netns/NAME), as C(ip netns add) makes) exists or not.
   - Names match exactly (never as a prefix or substring of another namespace's name), and check mode

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 module: vnet_tuntap
 short_description: Manage persistent TUN/TAP devices
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Creates, changes and deletes persistent TUN (layer 3) and TAP (layer 2) devices, idempotently,
     through pyroute2 (the TUNSETIFF/TUNSETPERSIST ioctls, inside O(netns) when given).

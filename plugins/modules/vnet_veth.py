@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 module: vnet_veth
 short_description: Manage veth pairs, optionally with the peer in another network namespace
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Creates, changes and deletes virtual ethernet (veth) pairs over netlink (pyroute2), idempotently.
   - The peer can be created directly inside another named namespace, or moved there if the pair exists.
