@@ -5,7 +5,7 @@
 # target with the alias needs/stock-kernel and the lvs_tun molecule scenario,
 # one job each. Writes summary.txt, a log per job, guest.log, junit.xml and
 # status into RESULTS.
-# With COMMAND (make lab, make molecule-lvs-tun): runs it, its output into
+# With COMMAND (make lab, make molecule-lvs-tun, make bench): runs it, its output into
 # summary.txt, which run.sh always prints.
 # Usage: guest.sh RESULTS VENV COLL_ROOT [COMMAND [ARG...]]
 set -uo pipefail
