@@ -76,8 +76,10 @@ def link_facts(view, netns, link, kind, by_index):
 def gather_ipvs(namespaces, wanted):
     """{namespace: [service facts, as vnet_ipvs_tun returns them]}. ``wanted`` None: only when the kernel
     has IPVS ({} otherwise); True: a kernel without IPVS is an error; False: {}."""
+    if wanted is False:
+        return {}
     tables = {}
-    for ns in namespaces if wanted is not False else ():
+    for ns in namespaces:
         try:
             view = IpvsView(ns)
         except KernelFeatureMissing:
