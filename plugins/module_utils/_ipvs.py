@@ -23,7 +23,7 @@ from typing import Dict, List, Optional, Tuple
 from ansible_collections.vnet.linux.plugins.module_utils._engine import PartialApply, check_netns_exists, converge
 from ansible_collections.vnet.linux.plugins.module_utils._model import Op, VnetError
 from ansible_collections.vnet.linux.plugins.module_utils._netlink_ipvs import IpvsClient, IpvsError
-from ansible_collections.vnet.linux.plugins.module_utils._spec import check_netns_name
+from ansible_collections.vnet.linux.plugins.module_utils._spec import check_ip, check_netns_name, family_of, in_range
 
 FAMILIES = {"ipv4": socket.AF_INET, "ipv6": socket.AF_INET6}
 FAMILY_NAMES = dict((number, name) for name, number in FAMILIES.items())
@@ -267,27 +267,6 @@ def tunnel_options(path, forward, item):
     else:
         tun_csum = tun_csum or "none"
     return {"tun_type": tun_type, "tun_port": tun_port, "tun_csum": tun_csum}
-
-
-def check_ip(path, value):
-    """The address as the kernel side reads back (inet_ntop's spelling)."""
-    text = str(value).strip()
-    for family in (socket.AF_INET, socket.AF_INET6):
-        try:
-            return socket.inet_ntop(family, socket.inet_pton(family, text))
-        except (OSError, ValueError):
-            continue
-    raise VnetError("%s: %r is not an IPv4 or IPv6 address" % (path, value))
-
-
-def family_of(address):
-    return "ipv6" if ":" in address else "ipv4"
-
-
-def in_range(path, value, low, high):
-    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise VnetError("%s: %r is outside %d..%d" % (path, value, low, high))
-    return value
 
 
 def persistence_netmask(path, family, value):

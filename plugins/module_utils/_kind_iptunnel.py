@@ -14,10 +14,12 @@ per-namespace UDP socket that hands the inner packet to tunl0/gre0.
 from __future__ import annotations
 
 from ansible_collections.vnet.linux.plugins.module_utils._kind import Kind
-from ansible_collections.vnet.linux.plugins.module_utils._model import Op
+from ansible_collections.vnet.linux.plugins.module_utils._model import Op, VnetError
 from ansible_collections.vnet.linux.plugins.module_utils._netlink_ipvs import FouClient
+from ansible_collections.vnet.linux.plugins.module_utils._spec import check_ip, family_of, in_range
 
 FALLBACK_DEVICES = {"ipip": "tunl0", "gre": "gre0"}
+FALLBACK_KINDS = dict((device, kind) for kind, device in FALLBACK_DEVICES.items())
 ANY_ADDRESS = "0.0.0.0"
 
 
@@ -29,6 +31,22 @@ class IpTunnel(Kind):
     in_place = ("local", "remote", "ttl", "tos", "pmtudisc", "bound_ifindex")
     attr_prefix = ""  # how pyroute2 names IFLA_INFO_DATA attributes of this kind
     keyword = ""      # pyroute2 link() keyword prefix
+    argument_spec = {"local": dict(type="str"), "remote": dict(type="str"), "ttl": dict(type="int")}
+
+    def options(self, params):
+        name = params["name"]
+        if FALLBACK_KINDS.get(name, self.name) != self.name:
+            raise VnetError("name: %s is the fallback device of %s tunnels; use kind: %s"
+                            % (name, FALLBACK_KINDS[name], FALLBACK_KINDS[name]))
+        if name == FALLBACK_DEVICES[self.name]:
+            for key in ("local", "remote", "ttl"):
+                if params[key] is not None:
+                    raise VnetError("%s: %s is the fallback device of the %s module and takes no %s (it receives "
+                                    "from anywhere); name a point-to-point tunnel for that" % (key, name, self.name, key))
+        if params["mac"] is not None:
+            raise VnetError("mac: %s tunnels have no MAC address" % self.name)
+        return {"local": ipv4_address("local", params["local"]), "remote": ipv4_address("remote", params["remote"]),
+                "ttl": None if params["ttl"] is None else in_range("ttl", params["ttl"], 0, 255)}
 
     def describe(self, link, view):
         data = link.data
@@ -72,6 +90,15 @@ class Gre(IpTunnel):
     name = kernel_kind = "gre"
     attr_prefix = "IFLA_GRE_"
     keyword = "gre_"
+
+
+def ipv4_address(param, value):
+    if value is None:
+        return None
+    address = check_ip(param, value)
+    if family_of(address) != "ipv4":
+        raise VnetError("%s: %s is not an IPv4 address (ipip and gre carry IPv4)" % (param, address))
+    return address
 
 
 def specific_address(address):

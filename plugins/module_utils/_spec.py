@@ -12,6 +12,7 @@ import grp
 import ipaddress
 import pwd
 import re
+import socket
 
 from ansible_collections.vnet.linux.plugins.module_utils._model import LinkSpec, VnetError
 
@@ -65,6 +66,27 @@ def check_cidrs(param, values):
         return None
     normalised = [check_cidr(param, value) for value in values]
     return list(dict.fromkeys(normalised))
+
+
+def check_ip(param, value):
+    """The address as the kernel reads it back (inet_ntop's spelling)."""
+    text = str(value).strip()
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            return socket.inet_ntop(family, socket.inet_pton(family, text))
+        except (OSError, ValueError):
+            continue
+    raise VnetError("%s: %r is not an IPv4 or IPv6 address" % (param, value))
+
+
+def family_of(address):
+    return "ipv6" if ":" in address else "ipv4"
+
+
+def in_range(param, value, low, high):
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise VnetError("%s: %r is outside %d..%d" % (param, value, low, high))
+    return value
 
 
 def check_mac(param, value):

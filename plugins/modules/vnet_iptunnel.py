@@ -140,38 +140,18 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vnet.linux.plugins.module_utils._args import link_argument_spec
 from ansible_collections.vnet.linux.plugins.module_utils._engine import (
     KernelView, PartialApply, check_netns_exists, converge, reconcile_links)
-from ansible_collections.vnet.linux.plugins.module_utils._ipvs import check_ip, family_of, in_range
 from ansible_collections.vnet.linux.plugins.module_utils._kind_iptunnel import (
-    FALLBACK_DEVICES, FouView, apply_gue_ops, plan_gue_port, predicted_gue_ports)
+    FALLBACK_DEVICES, FouView, IpTunnel, apply_gue_ops, plan_gue_port, predicted_gue_ports)
+from ansible_collections.vnet.linux.plugins.module_utils._kinds import KINDS
 from ansible_collections.vnet.linux.plugins.module_utils._model import VnetError
 from ansible_collections.vnet.linux.plugins.module_utils._runner import run
-from ansible_collections.vnet.linux.plugins.module_utils._spec import link_spec
+from ansible_collections.vnet.linux.plugins.module_utils._spec import in_range
 
 
 def tunnel_spec(params):
-    kind, name = params["kind"], params["name"] or FALLBACK_DEVICES[params["kind"]]
-    other = dict((device, k) for k, device in FALLBACK_DEVICES.items() if k != kind)
-    if name in other:
-        raise VnetError("name: %s is the fallback device of %s tunnels; use kind: %s" % (name, other[name], other[name]))
-    if name == FALLBACK_DEVICES[kind]:
-        for key in ("local", "remote", "ttl"):
-            if params[key] is not None:
-                raise VnetError("%s: %s is the fallback device of the %s module and takes no %s (it receives from "
-                                "anywhere); name a point-to-point tunnel for that" % (key, name, kind, key))
-    if params["mac"] is not None:
-        raise VnetError("mac: %s tunnels have no MAC address" % kind)
-    options = {"local": ipv4_address("local", params["local"]), "remote": ipv4_address("remote", params["remote"]),
-               "ttl": None if params["ttl"] is None else in_range("ttl", params["ttl"], 0, 255)}
-    return link_spec(dict(params, name=name), kind, options=options)
-
-
-def ipv4_address(param, value):
-    if value is None:
-        return None
-    address = check_ip(param, value)
-    if family_of(address) != "ipv4":
-        raise VnetError("%s: %s is not an IPv4 address (ipip and gre carry IPv4)" % (param, address))
-    return address
+    """The kind's own spec (what a vnet_links item of that kind gets), the name defaulting to the fallback device."""
+    kind = KINDS[params["kind"]]
+    return kind.spec(dict(params, name=params["name"] or FALLBACK_DEVICES[kind.name]))
 
 
 def fallback_exists(spec):
@@ -229,10 +209,8 @@ def main():
         argument_spec=link_argument_spec(
             name=dict(type="str"),
             kind=dict(type="str", choices=["ipip", "gre"], default="ipip"),
-            local=dict(type="str"),
-            remote=dict(type="str"),
-            ttl=dict(type="int"),
             fou_port=dict(type="int"),
+            **IpTunnel.argument_spec
         ),
         supports_check_mode=True,
     )
