@@ -4,11 +4,12 @@
 
 Needs root, IPVS and ipvsadm: ``make bench`` runs it in the stock-kernel VM when the host lacks IPVS.
 Three steps, each timed in-process (the engine call: socket, dumps, plan,
-batched writes, verify, result) and compared with ``ipvsadm -R`` loading the
-whole table into an empty namespace:
+batched writes, verify, result; no diff, as a run without ``--diff``) and
+compared with ``ipvsadm -R`` loading the whole table into an empty namespace:
 
 1. apply SERVICES x 4 tunnel real servers into an empty table (target <= 2x),
-2. the same spec again, a no-op (target <= 0.5x, and zero write requests),
+2. the same spec again, a no-op (target <= 0.5x, and zero write requests);
+   also with the diff a ``--diff`` run adds (reported, no target),
 3. 10% of the real servers' weights changed (only those objects may be sent);
    also compared with ``ipvsadm -R`` of just the corresponding ``-e`` lines.
 
@@ -75,11 +76,11 @@ class WriteCounter:
         netlink_ipvs.IpvsClient.execute = counting
 
 
-def engine_run(ipvs, counter, name, services):
+def engine_run(ipvs, counter, name, services, diff=False):
     spec = ipvs.ipvs_spec({"services": services, "netns": name})
     before = counter.count
     started = time.monotonic()
-    result = ipvs.reconcile_ipvs(spec, check_mode=False)
+    result = ipvs.reconcile_ipvs(spec, check_mode=False, diff=diff)
     return time.monotonic() - started, counter.count - before, len(result["ops"])
 
 
@@ -111,6 +112,8 @@ def main():
 
         seconds, writes, ops = engine_run(ipvs, counter, ours_ns, services)
         report("no-op rerun", seconds, restore_s, 0.5, writes, "  ops %d" % ops)
+        seconds, writes, ops = engine_run(ipvs, counter, ours_ns, services, diff=True)
+        report("no-op rerun with --diff", seconds, restore_s, None, writes, "  ops %d" % ops)
 
         # every 10th real server gets weight 5: 10% of them, spread over the table
         changed = dict(((n // REAL_SERVERS, n % REAL_SERVERS), 5) for n in range(0, args.services * REAL_SERVERS, 10))
