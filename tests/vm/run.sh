@@ -11,7 +11,7 @@ VENV=${VM_VENV:?} RESULTS=${VM_RESULTS:?} COLL_ROOT=${VM_COLL_ROOT:?}
 VM_TIMEOUT=${VM_TIMEOUT:-3600}
 # Kept out of /var: the guest sees a fresh /var, but the host's ~ and /tmp.
 KERNEL_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/vnet-linux/kernel
-DEB_PACKAGES=(qemu-system-x86 busybox-static kmod ipvsadm iproute2)
+read -ra DEB_PACKAGES <<<"${VM_DEB_PACKAGES:?}"
 VIRTME_NG=virtme-ng==1.42
 
 # The guest tests the collection copy (tests/conftest.py insists on one).
