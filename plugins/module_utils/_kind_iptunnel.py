@@ -1,21 +1,19 @@
 # -*- coding: utf-8 -*-
 # Copyright: vnet.linux contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""ipip and gre tunnels (the receive side of IPVS tunnel forwarding) and GUE receive ports.
+"""ipip and gre tunnels (the receive side of IPVS tunnel forwarding).
 
 Loading the ipip (ip_gre) module gives every namespace a fallback device, tunl0
 (gre0), that receives any tunnel packet no named tunnel claims: that is where a
 real server puts the VIP. The kernel refuses to delete or reconfigure it, so
 ``absent`` on a fallback device means down and without addresses (the module
-turns it into that spec). A GUE receive port (``ip fou add port N gue``) is a
-per-namespace UDP socket that hands the inner packet to tunl0/gre0.
+turns it into that spec). GUE receive ports are in _gue_port.
 """
 
 from __future__ import annotations
 
 from ansible_collections.vnet.linux.plugins.module_utils._kind import Kind
-from ansible_collections.vnet.linux.plugins.module_utils._model import Op, VnetError
-from ansible_collections.vnet.linux.plugins.module_utils._netlink_ipvs import FouClient
+from ansible_collections.vnet.linux.plugins.module_utils._model import VnetError
 from ansible_collections.vnet.linux.plugins.module_utils._spec import check_ip, family_of, in_range
 
 FALLBACK_DEVICES = {"ipip": "tunl0", "gre": "gre0"}
@@ -104,49 +102,3 @@ def ipv4_address(param, value):
 def specific_address(address):
     """None for 'any' (0.0.0.0), the way the spec says 'not bound'."""
     return None if address in (None, ANY_ADDRESS) else address
-
-
-# --- GUE receive ports ---------------------------------------------------------------
-
-GUE_PORT = "gue-port"
-
-
-class FouView:
-    """have: the GUE ports of one namespace, read once (converge's view)."""
-
-    def __init__(self, netns):
-        self.client = FouClient(netns)
-        self._ports = None
-
-    def ports(self):
-        if self._ports is None:
-            self._ports = self.client.gue_ports()
-        return self._ports
-
-    def forget(self):
-        self._ports = None
-
-    def close(self):
-        self.client.close()
-
-
-def plan_gue_port(netns, port, state, ports):
-    if state == "present" and port not in ports:
-        return [Op("create", str(port), netns, GUE_PORT, reason="ip fou add port %d gue" % port)]
-    if state == "absent" and port in ports:
-        return [Op("delete", str(port), netns, GUE_PORT)]
-    return []
-
-
-def apply_gue_ops(view, plan, ops):
-    """converge's apply step for GUE ports (at most one op: a failure means nothing was applied)."""
-    for op in ops:
-        write = view.client.add_gue_port if op.verb == "create" else view.client.del_gue_port
-        write(str(op), int(op.name))
-    return [str(op) for op in ops]
-
-
-def predicted_gue_ports(port, state, ports):
-    if state == "absent":
-        return [p for p in ports if p != port]
-    return sorted(set(ports) | {port})

@@ -22,15 +22,14 @@ import os
 import socket
 import struct
 from collections import namedtuple
-from contextlib import contextmanager
 
 from ansible_collections.vnet.linux.plugins.module_utils._model import VnetError
-from ansible_collections.vnet.linux.plugins.module_utils._netlink import KernelError, kernel_call
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import KernelError, inside_netns, kernel_call
 from ansible_collections.vnet.linux.plugins.module_utils._pyroute2 import HAS_PYROUTE2, genlmsg
 
 if HAS_PYROUTE2:
     from ansible_collections.vnet.linux.plugins.module_utils._pyroute2 import (
-        GenericNetlinkSocket, NetlinkError, pyroute2_netns)
+        NetlinkError, open_generic_socket)
 
 IPVS_MISSING = "IPVS is not available in this kernel (load ip_vs)"
 FOU_MISSING = "FOU/GUE is not available in this kernel (load fou)"
@@ -279,27 +278,9 @@ def iter_messages(data):
 
 # --- sockets -------------------------------------------------------------
 
-@contextmanager
-def inside_netns(netns):
-    """Run the block in ``netns`` (this thread, via pyroute2's setns; the namespace must exist):
-    sockets opened meanwhile live there. No helper process, unlike pyroute2's netns= sockets."""
-    if netns is None:
-        yield
-        return
-    home = os.open("/proc/self/ns/net", os.O_RDONLY)
-    try:
-        pyroute2_netns.setns(netns, flags=0)
-        try:
-            yield
-        finally:
-            pyroute2_netns.setns(home, flags=0)
-    finally:
-        os.close(home)
-
-
 def genl_socket(family, missing_message):
     """A pyroute2 generic-netlink socket bound to ``family``; ``missing_message`` if the kernel lacks it."""
-    sock = GenericNetlinkSocket()
+    sock = open_generic_socket()
     try:
         sock.bind(family, genlmsg)
     except NetlinkError as exc:

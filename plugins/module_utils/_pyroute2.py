@@ -37,17 +37,15 @@ def register_pyroute2_without_init():
     sys.modules["pyroute2"] = package
 
 
-__all__ = ["HAS_PYROUTE2", "PYROUTE2_IMPORT_ERROR", "GenericNetlinkSocket", "IPBatch", "IPRoute", "NetlinkError",
-           "genlmsg", "ifinfmsg", "nla", "pyroute2_netns"]
+__all__ = ["HAS_PYROUTE2", "PYROUTE2_IMPORT_ERROR", "NetlinkError", "genlmsg", "ifinfmsg", "new_request_compiler",
+           "nla", "open_generic_socket", "open_iproute", "pyroute2_netns"]
 
 register_pyroute2_without_init()
 
 try:
     import pyroute2.netns as pyroute2_netns
-    from pyroute2.iproute import IPBatch, IPRoute
     from pyroute2.netlink import genlmsg, nla
     from pyroute2.netlink.exceptions import NetlinkError
-    from pyroute2.netlink.generic import GenericNetlinkSocket
     from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
     HAS_PYROUTE2 = True
     PYROUTE2_IMPORT_ERROR = None
@@ -55,3 +53,24 @@ except ImportError as exc:  # pragma: no cover - exercised by ansible-test impor
     HAS_PYROUTE2 = False
     PYROUTE2_IMPORT_ERROR = exc
     genlmsg = object  # a base class in _netlink_ipvs
+
+
+# pyroute2's socket classes are imported on first use: with asyncio (and IPRoute's mock backend) they
+# are a third of a link module's start (~60 ms on a host, seconds under the VM tier's emulated CPU), and
+# the common create, set and dump paths encode and parse their own messages on plain sockets.
+def open_iproute(netns=None):
+    """pyroute2's rtnetlink socket, inside ``netns`` when given (flags=0: never creating it)."""
+    from pyroute2.iproute import IPRoute
+    return IPRoute(netns=netns, flags=0) if netns else IPRoute()
+
+
+def new_request_compiler():
+    """pyroute2's IPBatch: encodes requests without sending them."""
+    from pyroute2.iproute import IPBatch
+    return IPBatch()
+
+
+def open_generic_socket():
+    """pyroute2's generic-netlink socket (family lookup, then bind)."""
+    from pyroute2.netlink.generic import GenericNetlinkSocket
+    return GenericNetlinkSocket()

@@ -140,8 +140,9 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vnet.linux.plugins.module_utils._args import link_argument_spec
 from ansible_collections.vnet.linux.plugins.module_utils._engine import (
     KernelView, PartialApply, check_netns_exists, converge, reconcile_links)
-from ansible_collections.vnet.linux.plugins.module_utils._kind_iptunnel import (
-    FALLBACK_DEVICES, FouView, IpTunnel, apply_gue_ops, plan_gue_port, predicted_gue_ports)
+from ansible_collections.vnet.linux.plugins.module_utils._gue_port import (
+    FouView, apply_gue_ops, plan_gue_port, predicted_gue_ports)
+from ansible_collections.vnet.linux.plugins.module_utils._kind_iptunnel import FALLBACK_DEVICES, IpTunnel
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import KINDS
 from ansible_collections.vnet.linux.plugins.module_utils._model import VnetError
 from ansible_collections.vnet.linux.plugins.module_utils._runner import run
