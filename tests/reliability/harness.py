@@ -1,9 +1,10 @@
 """Run the collection's modules the way Ansible does, and read the kernel with iproute2.
 
-A module runs as Ansible's local AnsiballZ wrapper ends up running it: the module file,
-executed by the venv's Python, reading its arguments from a JSON file
-(``{"ANSIBLE_MODULE_ARGS": {...}}``), with the collections root on PYTHONPATH. That is
-~0.4 s a run instead of ~3 s for a playbook, which is what makes a large table affordable.
+A module runs as Ansible's local AnsiballZ wrapper ends up running it: the module's main(),
+reading its arguments from a JSON file (``{"ANSIBLE_MODULE_ARGS": {...}}``), in a fork of
+the test process that imported the module once (``Running``). That is milliseconds of
+overhead a run instead of ~0.3 s for a fresh Python and ~3 s for a playbook (seconds more
+under the VM tier's emulated CPU), which is what makes a large table affordable.
 
 The oracle is iproute2 (``ip -d -j``, ``bridge -d -j``, ``tc -j``; ``ipvsadm -S -n`` where
 IPVS exists), never the module's own reading. Volatile fields (counters, timers, DAD state,
@@ -11,14 +12,18 @@ operstate) are dropped so that two dumps of an untouched namespace are byte-iden
 """
 
 import difflib
+import importlib
 import json
 import os
 import secrets
+import select
+import signal
 import stat
 import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
 
 COLLECTION = Path(__file__).resolve().parents[2]
@@ -81,42 +86,95 @@ def module_path(name):
     return COLLECTION / "plugins" / "modules" / ("%s.py" % name)
 
 
-def module_command(name, args, check=False, diff=True, prefix=()):
-    """argv and environment that run one module with ``args``; the args file is left for the caller."""
+def args_file(name, args, check, diff):
+    """A JSON args file as Ansible's wrapper hands it to a module; the caller removes it."""
     payload = {"ANSIBLE_MODULE_ARGS": dict(args, _ansible_check_mode=check, _ansible_diff=diff, _ansible_module_name=name)}
     handle, path = tempfile.mkstemp(prefix="vnet-rel-args-", suffix=".json")
     with os.fdopen(handle, "w") as args_file:
         json.dump(payload, args_file)
     os.chmod(path, 0o644)  # readable by a run as another user (setpriv --reuid)
-    env = dict(os.environ, PYTHONPATH=str(COLL_ROOT), ANSIBLE_COLLECTIONS_PATH=str(COLL_ROOT))
-    return list(prefix) + [PYTHON, str(module_path(name)), path], env, path
+    return path
 
 
 def run_module(name, args, check=False, diff=True, prefix=(), timeout=300):
     """Run one module to completion; returns its Result."""
-    argv, env, path = module_command(name, args, check, diff, prefix)
-    start = time.monotonic()
-    try:
-        proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout, check=False)
-    finally:
-        os.unlink(path)
-    return Result(proc.returncode, proc.stdout, proc.stderr, time.monotonic() - start)
+    return Running(name, args, check, diff, prefix).wait(timeout)
 
 
 class Running:
-    """A module run in the background (races): ``wait()`` gives its Result."""
+    """One module run, started at once; ``wait()`` gives its Result (two at a time: races).
+
+    The run is a fork of this process with the module imported, calling the module's main() with
+    the args file, as Ansible's wrapper does once its zip is on sys.path: no Python start and imports
+    per run (seconds each under the VM tier's emulated CPU). Each fork starts from the same state
+    (nothing was run here). With a ``prefix`` (setpriv as another user) the module file is exec'd
+    by the venv's Python instead, the collections root on PYTHONPATH."""
 
     def __init__(self, name, args, check=False, diff=True, prefix=()):
-        argv, env, self.path = module_command(name, args, check, diff, prefix)
+        self.path = args_file(name, args, check, diff)
+        self.output = [tempfile.TemporaryFile(mode="w+") for _stream in ("stdout", "stderr")]
         self.start = time.monotonic()
-        self.proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if prefix:
+            env = dict(os.environ, PYTHONPATH=str(COLL_ROOT), ANSIBLE_COLLECTIONS_PATH=str(COLL_ROOT))
+            self.proc = subprocess.Popen(list(prefix) + [PYTHON, str(module_path(name)), self.path], env=env,
+                                         stdout=self.output[0], stderr=self.output[1])
+        else:
+            self.proc = ForkedModule(name, self.path, *self.output)
 
     def wait(self, timeout=300):
         try:
-            stdout, stderr = self.proc.communicate(timeout=timeout)
+            returncode = self.proc.wait(timeout)
         finally:
             os.unlink(self.path)
-        return Result(self.proc.returncode, stdout, stderr, time.monotonic() - self.start)
+        stdout, stderr = (self.read(stream) for stream in self.output)
+        return Result(returncode, stdout, stderr, time.monotonic() - self.start)
+
+    @staticmethod
+    def read(stream):
+        stream.seek(0)
+        text = stream.read()
+        stream.close()
+        return text
+
+
+class ForkedModule:
+    """main() of a collection module in a child of this process, stdout and stderr into the given files."""
+
+    def __init__(self, name, path, stdout, stderr):
+        module = importlib.import_module("ansible_collections.vnet.linux.plugins.modules." + name)
+        self.pid = os.fork()
+        if self.pid == 0:
+            self.run_child(module, path, stdout, stderr)
+
+    @staticmethod
+    def run_child(module, path, stdout, stderr):
+        code = 1
+        try:
+            os.dup2(stdout.fileno(), 1)
+            os.dup2(stderr.fileno(), 2)
+            # pytest's capture replaced sys.stdout/sys.stderr: the module prints to the files instead.
+            sys.stdout, sys.stderr = open(1, "w", closefd=False), open(2, "w", closefd=False)
+            sys.argv = [module.__file__, path]
+            module.main()
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+        except BaseException:  # a crash is a result too: its traceback on stderr, exit status 1
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+
+    def wait(self, timeout):
+        pidfd = os.pidfd_open(self.pid)
+        try:
+            if not select.select([pidfd], [], [], timeout)[0]:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+                raise subprocess.TimeoutExpired("module run (pid %d)" % self.pid, timeout)
+        finally:
+            os.close(pidfd)
+        return os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
 
 
 def start_playbook(playbook):
