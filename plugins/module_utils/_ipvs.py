@@ -57,6 +57,7 @@ STATS_NAMES = (("connections", "IPVS_STATS_ATTR_CONNS"), ("in_packets", "IPVS_ST
 CONN_NAMES = (("active_connections", "IPVS_DEST_ATTR_ACTIVE_CONNS"),
               ("inactive_connections", "IPVS_DEST_ATTR_INACT_CONNS"),
               ("persistent_connections", "IPVS_DEST_ATTR_PERSIST_CONNS"))
+RS_COUNTER_NAMES = STATS_NAMES + CONN_NAMES
 
 
 class ServiceKey(namedtuple("ServiceKey", "family protocol address port fwmark")):
@@ -421,16 +422,12 @@ def realserver_attrs(rs):
     return attrs
 
 
-def stats_from_kernel(attrs, nest):
-    stats = attrs.get(nest) or {}
-    return {name: stats.get(attr, 0) for name, attr in STATS_NAMES}
+def service_counters(attrs):
+    return {name: attrs.get(attr, 0) for name, attr in STATS_NAMES}
 
 
 def realserver_counters(attrs):
-    counters = stats_from_kernel(attrs, "IPVS_DEST_ATTR_STATS64")
-    for name, attr in CONN_NAMES:
-        counters[name] = attrs.get(attr, 0)
-    return counters
+    return {name: attrs.get(attr, 0) for name, attr in RS_COUNTER_NAMES}
 
 
 # --- plan ----------------------------------------------------------------------------
@@ -539,7 +536,7 @@ def drain_decisions(spec, table):
 # --- the table after a plan (check mode's prediction; the tests' model) ------------------------
 
 ZERO_STATS = dict((name, 0) for name, _attr in STATS_NAMES)
-ZERO_RS_COUNTERS = dict(ZERO_STATS, **dict((name, 0) for name, _attr in CONN_NAMES))
+ZERO_RS_COUNTERS = dict((name, 0) for name, _attr in RS_COUNTER_NAMES)
 
 
 def apply_ops(table, ops):
@@ -634,14 +631,15 @@ class IpvsView:
         for attrs in self.client.services():
             service = service_from_kernel(attrs)
             key, previous = service.key, self._previous.get(service.key)
-            entry = TableEntry(service, stats=stats_from_kernel(attrs, "IPVS_SVC_ATTR_STATS64"))
+            entry = TableEntry(service, stats=service_counters(attrs))
             if previous is not None and key not in self.touched:
                 entry.realservers, entry.rs_stats = previous.realservers, previous.rs_stats
             else:
                 for dest in self.client.dests(service_key_attrs(key)):
                     rs = realserver_from_kernel(dest, key.family)
-                    entry.realservers[rs.key] = rs
-                    entry.rs_stats[rs.key] = realserver_counters(dest)
+                    rs_key = rs.key
+                    entry.realservers[rs_key] = rs
+                    entry.rs_stats[rs_key] = realserver_counters(dest)
             table[key] = entry
         return table
 
@@ -709,7 +707,7 @@ def reconcile_ipvs(spec, check_mode, diff):
         before = view.table()
         draining = drain_decisions(spec, before)  # decided once: connections may close mid-run
         planned = plan_ipvs(spec, before, draining)
-        projected = apply_ops(before, planned)
+        projected = apply_ops(before, planned) if planned else before
         result = {"diff": table_diff(spec, before, projected, planned)} if diff else {}
 
         def plan(v):

@@ -156,7 +156,8 @@ SERVICE_DECODER, DEST_DECODER, STATS_DECODER = decoder(SERVICE_ATTRS), decoder(D
 
 
 def decode_attrs(data, offset, end, table):
-    """{name: value} for the attributes in data[offset:end] that ``table`` knows; others skipped."""
+    """{name: value} for the attributes in data[offset:end] that ``table`` knows; others skipped. The
+    counters of the record's stats nest (one per record) are flattened in: {"IPVS_STATS_ATTR_CONNS": n}."""
     attrs = {}
     unpack_header = NLA_HDR.unpack_from
     while offset + 4 <= end:
@@ -172,7 +173,7 @@ def decode_attrs(data, offset, end, table):
             elif codec == "str":
                 attrs[name] = bytes(data[start:stop]).split(b"\0", 1)[0].decode("ascii")
             elif codec == "stats":
-                attrs[name] = decode_attrs(data, start, stop, STATS_DECODER)
+                attrs.update(decode_attrs(data, start, stop, STATS_DECODER))
             elif codec == "flags":
                 attrs[name] = SCALARS["flags"].unpack_from(data, start)
             else:
@@ -190,14 +191,14 @@ class Layout:
 
     def __init__(self, data, offset, end, table):
         self.headers, self.values, self.expected, self.names = ["="], ["="], [], []
-        self.big_endian, self.strings, self.pairs, self.nests = [], [], [], []
-        self.usable = self.learn(data, offset, end, table, None)
+        self.big_endian, self.strings, self.pairs = [], [], []
+        self.usable = self.learn(data, offset, end, table)
         if self.usable:
             self.header_struct = struct.Struct("".join(self.headers))
             self.value_struct = struct.Struct("".join(self.values))
             self.expected = tuple(self.expected)
 
-    def learn(self, data, offset, end, table, nest):
+    def learn(self, data, offset, end, table):
         while offset < end:
             length, attr_type = NLA_HDR.unpack_from(data, offset)
             step = (length + 3) & ~3
@@ -211,13 +212,11 @@ class Layout:
             elif known[1] == "stats":
                 self.headers.append("HH")
                 self.values.append("4x")
-                first = len(self.names)
-                if not self.learn(data, offset + 4, offset + length, STATS_DECODER, known[0]):
+                if not self.learn(data, offset + 4, offset + length, STATS_DECODER):
                     return False
-                self.nests.append((known[0], self.names[first:]))
                 self.headers.append("%dx" % (step - length))
                 self.values.append("%dx" % (step - length))
-            elif not self.learn_value(known[0] if nest is None else (nest, known[0]), known[1], length - 4, step - 4):
+            elif not self.learn_value(known[0], known[1], length - 4, step - 4):
                 return False
             offset += step
         return True
@@ -247,8 +246,6 @@ class Layout:
             attrs[key] = attrs[key].split(b"\0", 1)[0].decode("ascii")
         for key in self.pairs:
             attrs[key] = (attrs.pop((key, 0)), attrs.pop((key, 1)))
-        for nest, keys in self.nests:
-            attrs[nest] = {key[1]: attrs.pop(key) for key in keys}
         return attrs
 
 
