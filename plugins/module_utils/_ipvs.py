@@ -595,10 +595,10 @@ def declared_table(spec, table):
     return dict((str(key), service_facts(table[key], counters=False)) for key in sorted(keys, key=str))
 
 
-def table_diff(spec, before, projected, planned):
-    """before/after of the declared table; a no-op renders it once (half the cost of a --diff no-op)."""
+def table_diff(spec, before, projected):
+    """before/after of the declared table; a no-op (projected is before) renders it once."""
     rendered = declared_table(spec, before)
-    return {"before": rendered, "after": declared_table(spec, projected) if planned else rendered}
+    return {"before": rendered, "after": rendered if projected is before else declared_table(spec, projected)}
 
 
 def draining_facts(table, draining):
@@ -708,7 +708,7 @@ def reconcile_ipvs(spec, check_mode, diff):
         draining = drain_decisions(spec, before)  # decided once: connections may close mid-run
         planned = plan_ipvs(spec, before, draining)
         projected = apply_ops(before, planned) if planned else before
-        result = {"diff": table_diff(spec, before, projected, planned)} if diff else {}
+        result = {"diff": table_diff(spec, before, projected)} if diff else {}
 
         def plan(v):
             table = v.table()
