@@ -8,9 +8,8 @@ from __future__ import annotations
 import errno
 import os
 
-from ansible_collections.vnet.linux.plugins.module_utils._brport import plan_bridge_port, port_state, projected_port
-from ansible_collections.vnet.linux.plugins.module_utils._kind_ifb import (
-    plan_redirects, predicted_redirects, redirects_to)
+from ansible_collections.vnet.linux.plugins.module_utils._converge import (
+    PartialApply, check_netns_exists, converge, namespace_deleted)
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import KERNEL_KIND_NAMES, KINDS
 from ansible_collections.vnet.linux.plugins.module_utils._model import HOST_NETNS, Link, VnetError, render_changes
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import (
@@ -120,12 +119,6 @@ def check_namespaces_exist(*specs):
             named.update((key, spec.options.get(key)) for key in KINDS[spec.kind].netns_options)
     for param, name in sorted(named, key=lambda pair: (pair[0], pair[1] or "")):
         check_netns_exists(param, name)
-
-
-def check_netns_exists(param, name):
-    if name and not os.path.exists(netns_path(name)):
-        raise VnetError("%s: network namespace %r does not exist (create it first, e.g. with "
-                        "vnet.linux.vnet_netns)" % (param, name))
 
 
 def plan_all(view, specs):
@@ -284,53 +277,6 @@ def applied_so_far(view, plan, ops):
     return [str(op) for op in ops if str(op) not in remaining], None
 
 
-class PartialApply(VnetError):
-    """An apply that stopped part-way: says exactly which ops took effect, or that it cannot tell."""
-
-    def __init__(self, error, applied, unknown=None):
-        self.applied = applied
-        done = "; ".join(applied) if applied else "nothing"
-        if unknown:
-            done = ("%s; then " % done if applied else "") + \
-                "unknown: the kernel state changed and cannot be re-planned (%s)" % unknown
-        super().__init__("%s. Applied before the failure: %s" % (error, done))
-
-
-def namespace_deleted(view):
-    """A VnetError naming the namespaces deleted while the task worked in them, or None."""
-    gone = view.vanished_namespaces() if isinstance(view, KernelView) else []
-    if gone:
-        return VnetError("netns: network namespace %s was deleted while the task ran; what it did there is "
-                         "gone with it" % ", ".join(repr(ns) for ns in gone))
-    return None
-
-
-def verify(view, plan):
-    """Re-read and re-plan: anything left means the kernel did not take a step."""
-    view.forget()
-    if namespace_deleted(view):
-        raise namespace_deleted(view)
-    leftover = plan(view)
-    if leftover:
-        raise VnetError("verify after apply failed: the kernel state still differs: %s"
-                        % "; ".join(str(op) for op in leftover))
-
-
-def converge(view, plan, check_mode, apply=None):
-    """plan -> apply -> verify; returns (changed, op strings). Check mode stops after plan.
-    ``apply(view, plan, ops)`` -> applied op strings replaces apply_plan (one request per op)
-    for objects that are not links, e.g. IPVS, whose requests go out in batches."""
-    ops = plan(view)
-    if check_mode or not ops:
-        return bool(ops), [str(op) for op in ops]
-    applied = (apply or apply_plan)(view, plan, ops)
-    try:
-        verify(view, plan)
-    except VnetError as exc:
-        raise PartialApply(exc, applied)
-    return True, applied
-
-
 def declared_state(spec, link):
     """The fields the spec manages, as the kernel has them (empty dict: absent)."""
     if link is None:
@@ -385,7 +331,7 @@ def reconcile_links(specs, check_mode, more_specs=None):
         links = [view.link(spec.netns, spec.name) for spec in specs]
         diff = {"before": dict((label(s), declared_state(s, l)) for s, l in zip(specs, links)),
                 "after": dict((label(s), projected_state(s, l)) for s, l in zip(specs, links))}
-        changed, ops = converge(view, lambda v: plan_all(v, specs), check_mode)
+        changed, ops = converge(view, lambda v: plan_all(v, specs), check_mode, apply_plan)
         return changed, ops, diff, [resulting_device(view, spec) for spec in specs]
     finally:
         view.close()
@@ -411,7 +357,7 @@ def reconcile_addresses(netns, interface, addresses, purge, state, check_mode):
                 raise VnetError("interface: %r does not exist%s" % (interface, " in netns %s" % netns if netns else ""))
             return address_ops(interface, netns, addresses, link.addresses, purge, state)
         before = sorted(view.link(netns, interface).addresses) if view.link(netns, interface) else []
-        changed, ops = converge(view, plan, check_mode)
+        changed, ops = converge(view, plan, check_mode, apply_plan)
         after = sorted(view.link(netns, interface).addresses) if not check_mode else \
             predicted_addresses(before, addresses, purge, state)
         return changed, ops, {"before": {"addresses": before}, "after": {"addresses": after}}, after
@@ -429,7 +375,7 @@ def predicted_addresses(before, addresses, purge, state):
 def reconcile_netns(name, state, check_mode):
     """Converge one named network namespace; returns (changed, ops, diff, namespaces after)."""
     before = list_netns()
-    changed, ops = converge(KernelView(), lambda view: plan_netns(name, state, list_netns()), check_mode)
+    changed, ops = converge(KernelView(), lambda view: plan_netns(name, state, list_netns()), check_mode, apply_plan)
     after = sorted(set(before) - {name} | ({name} if state == "present" else set()))
     diff = {"before": {"namespaces": before}, "after": {"namespaces": after}}
     return changed, ops, diff, after
@@ -458,9 +404,15 @@ def apply_brport_op(client, op):
 SIDE_APPLY = {"ingress-qdisc": apply_redirect_op, "redirect": apply_redirect_op, "brport": apply_brport_op}
 
 
+# The ifb and bridge-port functions below import their planners where they use them: only
+# vnet_ifb and vnet_bridge_hairpin need that code, and every module compiles what it imports
+# (see _kinds.py).
+
+
 def plan_ifb(view, spec, sources):
     """The ifb's link ops and its redirects. Redirects go before the ifb is deleted (a redirect to a
     deleted device drops every packet) and after it is created (they need its ifindex)."""
+    from ansible_collections.vnet.linux.plugins.module_utils._kind_ifb import plan_redirects
     links, ingress = view.links(spec.netns), view.ingress(spec.netns)
     link_ops = plan_link(spec, view.link(spec.netns, spec.name), KINDS["ifb"])
     if spec.state == "absent":
@@ -473,6 +425,7 @@ def plan_ifb(view, spec, sources):
 def reconcile_ifb(spec, sources, check_mode):
     """Converge one ifb and the devices redirecting their ingress to it (``sources``, None: leave
     as is); returns (changed, ops, diff, device, redirects)."""
+    from ansible_collections.vnet.linux.plugins.module_utils._kind_ifb import predicted_redirects, redirects_to
     view = KernelView()
     try:
         check_namespaces_exist(spec)
@@ -481,7 +434,7 @@ def reconcile_ifb(spec, sources, check_mode):
         wanted = [] if spec.state == "absent" else sources if sources is not None else [r["dev"] for r in current]
         before = dict(declared_state(spec, link), redirect_from=[r["dev"] for r in current]) if link else {}
         after = dict(projected_state(spec, link), redirect_from=sorted(wanted)) if spec.state == "present" else {}
-        changed, ops = converge(view, lambda v: plan_ifb(v, spec, sources), check_mode)
+        changed, ops = converge(view, lambda v: plan_ifb(v, spec, sources), check_mode, apply_plan)
         if check_mode:
             redirects = predicted_redirects(wanted, current, view.ingress(spec.netns), view.links(spec.netns))
         else:
@@ -497,12 +450,13 @@ def reconcile_ifb(spec, sources, check_mode):
 
 def reconcile_bridge_port(spec, check_mode):
     """Converge one bridge port (a BridgePortSpec); returns (changed, ops, diff, port)."""
+    from ansible_collections.vnet.linux.plugins.module_utils._brport import plan_bridge_port, port_state, projected_port
     check_netns_exists("netns", spec.netns)
     view = KernelView()
     try:
         before = port_state(view.links(spec.netns), spec.port)
         after = projected_port(spec, before)
-        changed, ops = converge(view, lambda v: plan_bridge_port(spec, v.links(spec.netns)), check_mode)
+        changed, ops = converge(view, lambda v: plan_bridge_port(spec, v.links(spec.netns)), check_mode, apply_plan)
         port = after if check_mode else port_state(view.links(spec.netns), spec.port)
         return changed, ops, {"before": before, "after": after}, dict(port, name=spec.port)
     finally:

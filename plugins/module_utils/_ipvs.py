@@ -20,7 +20,7 @@ from collections import namedtuple
 from dataclasses import dataclass, field, replace
 from typing import Dict, List, Optional, Tuple
 
-from ansible_collections.vnet.linux.plugins.module_utils._engine import PartialApply, check_netns_exists, converge
+from ansible_collections.vnet.linux.plugins.module_utils._converge import PartialApply, check_netns_exists, converge
 from ansible_collections.vnet.linux.plugins.module_utils._model import Op, VnetError
 from ansible_collections.vnet.linux.plugins.module_utils._netlink_ipvs import IpvsClient, IpvsError
 from ansible_collections.vnet.linux.plugins.module_utils._spec import check_ip, check_netns_name, family_of, in_range

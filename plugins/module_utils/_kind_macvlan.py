@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 
+from ansible_collections.vnet.linux.plugins.module_utils._converge import check_netns_exists
 from ansible_collections.vnet.linux.plugins.module_utils._kind import Kind
 from ansible_collections.vnet.linux.plugins.module_utils._model import VnetError
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import netns_target
@@ -49,9 +50,6 @@ class StackedKind(Kind):
 
     def spec(self, params):
         """want: the device lives in move_to_netns (or netns); its parent, and the create request, in netns."""
-        # Imported here: _engine imports the kinds.
-        from ansible_collections.vnet.linux.plugins.module_utils._engine import check_netns_exists
-
         options = self.options(params)
         move_to = check_netns_name("move_to_netns", params["move_to_netns"])
         if params["state"] == "present":

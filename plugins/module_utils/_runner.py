@@ -10,7 +10,6 @@ import traceback
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.vnet.linux.plugins.module_utils._args import link_argument_spec
-from ansible_collections.vnet.linux.plugins.module_utils._engine import reconcile_links
 from ansible_collections.vnet.linux.plugins.module_utils._model import VnetError
 from ansible_collections.vnet.linux.plugins.module_utils._pyroute2 import HAS_PYROUTE2, PYROUTE2_IMPORT_ERROR
 
@@ -32,6 +31,9 @@ def run(module, work):
 
 def run_link_module(kind):
     """main() of a per-kind link module: one link through the same path as a vnet_links item."""
+    # Imported here: modules that only use run() (vnet_ipvs_tun) need not compile the link engine.
+    from ansible_collections.vnet.linux.plugins.module_utils._engine import reconcile_links
+
     module = AnsibleModule(
         argument_spec=link_argument_spec(name=dict(type="str", required=True), **kind.argument_spec),
         required_if=kind.required_if,

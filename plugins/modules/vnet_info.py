@@ -167,7 +167,7 @@ graph_mermaid:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.vnet.linux.plugins.module_utils._engine import check_netns_exists
+from ansible_collections.vnet.linux.plugins.module_utils._converge import check_netns_exists
 from ansible_collections.vnet.linux.plugins.module_utils._info import (
     gather, gather_ipvs, graph_dot, graph_mermaid, namespaces_to_read)
 from ansible_collections.vnet.linux.plugins.module_utils._model import HOST_NETNS

@@ -138,8 +138,8 @@ from dataclasses import replace
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.vnet.linux.plugins.module_utils._args import link_argument_spec
-from ansible_collections.vnet.linux.plugins.module_utils._engine import (
-    KernelView, PartialApply, check_netns_exists, converge, reconcile_links)
+from ansible_collections.vnet.linux.plugins.module_utils._converge import PartialApply, check_netns_exists, converge
+from ansible_collections.vnet.linux.plugins.module_utils._engine import KernelView, reconcile_links
 from ansible_collections.vnet.linux.plugins.module_utils._gue_port import (
     FouView, apply_gue_ops, plan_gue_port, predicted_gue_ports)
 from ansible_collections.vnet.linux.plugins.module_utils._kind_iptunnel import FALLBACK_DEVICES, IpTunnel

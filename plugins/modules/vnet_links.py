@@ -103,7 +103,8 @@ ops:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.vnet.linux.plugins.module_utils._bulk import check_purge_scope, item_specs, purge_specs
-from ansible_collections.vnet.linux.plugins.module_utils._engine import check_netns_exists, reconcile_links
+from ansible_collections.vnet.linux.plugins.module_utils._converge import check_netns_exists
+from ansible_collections.vnet.linux.plugins.module_utils._engine import reconcile_links
 from ansible_collections.vnet.linux.plugins.module_utils._runner import run
 from ansible_collections.vnet.linux.plugins.module_utils._spec import check_netns_name
 

@@ -1,0 +1,35 @@
+"""What a module compiles: each run compiles its module_utils from AnsiballZ's zip, so a module
+imports the code it runs and no more (see _kinds.py). Each check runs in a fresh interpreter."""
+
+import os
+import subprocess
+import sys
+
+MODULE_UTILS = "ansible_collections.vnet.linux.plugins.module_utils."
+LINK_ENGINE = {"_engine", "_plan", "_kinds", "_kind", "_brport"}
+
+
+def loaded_after(code):
+    """The vnet module_utils a fresh interpreter has imported after running ``code``."""
+    listing = "import sys; print(' '.join(sorted(m for m in sys.modules if m.startswith(%r))))" % MODULE_UTILS
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    out = subprocess.run([sys.executable, "-c", code + "\n" + listing], env=env, check=True,
+                         capture_output=True, text=True).stdout
+    return set(name[len(MODULE_UTILS):] for name in out.split())
+
+
+def test_the_engine_loads_no_kind_until_asked():
+    loaded = loaded_after("import %s_engine" % MODULE_UTILS)
+    assert "_engine" in loaded
+    assert not [name for name in loaded if name.startswith("_kind_") or name == "_brport"]
+
+
+def test_a_lookup_loads_only_that_kinds_file():
+    loaded = loaded_after("from %s_kinds import KINDS; KINDS['macvtap']" % MODULE_UTILS)
+    assert sorted(name for name in loaded if name.startswith("_kind_")) == ["_kind_macvlan"]
+
+
+def test_ipvs_module_compiles_no_link_code():
+    loaded = loaded_after("import ansible_collections.vnet.linux.plugins.modules.vnet_ipvs_tun")
+    assert "_ipvs" in loaded
+    assert not loaded & LINK_ENGINE and not [name for name in loaded if name.startswith("_kind_")]
