@@ -20,8 +20,12 @@ class FouView:
     """have: the GUE ports of one namespace, read once (converge's view)."""
 
     def __init__(self, netns):
+        self.netns = netns
         self.client = FouClient(netns)
         self._ports = None
+
+    def namespaces(self):
+        return [self.netns]
 
     def ports(self):
         if self._ports is None:

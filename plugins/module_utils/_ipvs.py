@@ -616,6 +616,7 @@ class IpvsView:
     and the real servers of the services the ops touched (the others cannot have changed by us)."""
 
     def __init__(self, netns):
+        self.netns = netns
         self.client = IpvsClient(netns)
         self.touched = set()
         self._table = None
@@ -642,6 +643,9 @@ class IpvsView:
                     entry.rs_stats[rs_key] = realserver_counters(dest)
             table[key] = entry
         return table
+
+    def namespaces(self):
+        return [self.netns]
 
     def forget(self):
         if self._table is not None:

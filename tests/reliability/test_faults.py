@@ -12,7 +12,7 @@ import subprocess
 import pytest
 
 import harness
-from ansible_collections.vnet.linux.plugins.module_utils import _bulk, _engine
+from ansible_collections.vnet.linux.plugins.module_utils import _bulk, _engine, _ipvs
 from ansible_collections.vnet.linux.plugins.module_utils._brport import BridgePortSpec
 from ansible_collections.vnet.linux.plugins.module_utils._model import VnetError
 
@@ -88,6 +88,25 @@ def test_own_namespace_deleted_before_apply(ns, before_apply, tally):
     assert ns not in harness.our_namespaces()
     for name in ("fv1", "fv1p"):  # not in the namespace the module itself ran in
         assert subprocess.run(["ip", "link", "show", name], capture_output=True, check=False).returncode != 0
+
+
+@pytest.mark.stock_kernel
+def test_ipvs_namespace_deleted_before_apply(ns, monkeypatch, tally):
+    """As for links: the socket keeps the deleted namespace alive until the module ends, so its
+    writes succeed and a re-read agrees; the task must still fail, saying what vanished with it."""
+    original = _ipvs.apply_ipvs
+
+    def apply_after_delete(view, plan, ops):
+        harness.del_netns(ns)
+        return original(view, plan, ops)
+    monkeypatch.setattr(_ipvs, "apply_ipvs", apply_after_delete)
+    tally["faults injected"] += 1
+    spec = _ipvs.ipvs_spec({"netns": ns, "services": [
+        {"address": "192.0.2.80", "port": 80, "scheduler": "rr", "realservers": [{"address": "198.51.100.11"}]}]})
+    with pytest.raises(VnetError, match=r"^netns: network namespace '%s' was deleted while the task ran" % ns) as exc:
+        _ipvs.reconcile_ipvs(spec, check_mode=False, diff=False)
+    assert [op.split(" ")[0] for op in exc.value.applied] == ["create", "create"], exc.value.applied
+    assert ns not in harness.our_namespaces()
 
 
 def test_device_deleted_before_its_change_is_recreated(ns, before_apply, tally):
