@@ -6,9 +6,9 @@
 Each kind's file is imported when the engine first needs that kind. A module run
 compiles its module_utils from AnsiballZ's zip (no .pyc there, and CPython's
 zipimport compiles each file twice), so a per-kind module that loaded all ten
-kinds paid for eight it never used. The imports stay in the source, inside the
-loaders below, so that AnsiballZ still packs every kind into every module's zip:
-a run can meet a device of any kind under the name it manages.
+kinds compiled, in every run, the code of kinds it never met. The imports stay in
+the source, inside the loaders below, so that AnsiballZ still packs every kind
+into every module's zip: a run can meet a device of any kind under the name it manages.
 """
 
 from __future__ import annotations
