@@ -9,14 +9,12 @@ does not compile the link code in every run (see _kinds.py for why that counts).
 
 from __future__ import annotations
 
-import os
-
 from ansible_collections.vnet.linux.plugins.module_utils._model import VnetError
-from ansible_collections.vnet.linux.plugins.module_utils._netlink import netns_path
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import netns_exists
 
 
 def check_netns_exists(param, name):
-    if name and not os.path.exists(netns_path(name)):
+    if name and not netns_exists(name):
         raise VnetError("%s: network namespace %r does not exist (create it first, e.g. with "
                         "vnet.linux.vnet_netns)" % (param, name))
 
@@ -37,7 +35,7 @@ def namespace_deleted(view):
     """A VnetError naming the namespaces deleted while the task worked in them, or None. Their
     /run/netns entry is gone, yet they still answer through our open sockets (a verify would pass),
     and vanish with everything done there once those close."""
-    gone = sorted(ns for ns in view.namespaces() if ns and not os.path.exists(netns_path(ns)))
+    gone = sorted(ns for ns in view.namespaces() if ns and not netns_exists(ns))
     if gone:
         return VnetError("netns: network namespace %s was deleted while the task ran; what it did there is "
                          "gone with it" % ", ".join(repr(ns) for ns in gone))
@@ -47,8 +45,9 @@ def namespace_deleted(view):
 def verify(view, plan):
     """Re-read and re-plan: anything left means the kernel did not take a step."""
     view.forget()
-    if namespace_deleted(view):
-        raise namespace_deleted(view)
+    deleted = namespace_deleted(view)
+    if deleted:
+        raise deleted
     leftover = plan(view)
     if leftover:
         raise VnetError("verify after apply failed: the kernel state still differs: %s"

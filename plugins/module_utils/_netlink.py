@@ -91,6 +91,11 @@ def netns_call(action):
                                             "to create or delete (run as root, become: true)")
 
 
+def netns_exists(name):
+    """Whether the named namespace has its /run/netns entry (a deleted one may live on in open sockets)."""
+    return os.path.exists(netns_path(name))
+
+
 def netns_path(name):
     return os.path.join(NETNS_RUN_DIR, name)
 
@@ -224,7 +229,7 @@ class NetlinkClient:
 
     def __init__(self, netns=None, pipeline=None):
         self.netns = netns
-        if netns is not None and not os.path.exists(netns_path(netns)):
+        if netns is not None and not netns_exists(netns):
             raise VnetError("network namespace %r does not exist (create it first, "
                             "e.g. with vnet.linux.vnet_netns)" % netns)
         self._ipr = None
