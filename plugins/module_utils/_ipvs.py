@@ -711,7 +711,8 @@ def reconcile_ipvs(spec, check_mode, diff):
         before = view.table()
         draining = drain_decisions(spec, before)  # decided once: connections may close mid-run
         planned = plan_ipvs(spec, before, draining)
-        projected = apply_ops(before, planned) if planned else before
+        # The table the plan leads to, for check mode's result and the diff; a real run returns the re-read one.
+        projected = apply_ops(before, planned) if planned and (check_mode or diff) else before
         result = {"diff": table_diff(spec, before, projected)} if diff else {}
 
         def plan(v):
