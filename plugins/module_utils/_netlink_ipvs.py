@@ -3,12 +3,14 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The generic-netlink families of IPVS and FOU (GUE receive ports): the other place touching pyroute2.
 
-pyroute2 enters the namespace (setns, never creating it) and resolves the
-families. IPVS messages, though, are packed and read here with ``struct`` on a
-plain netlink socket: pyroute2's NLA objects cost ~0.2 ms to encode and ~0.5 ms
-to read per message, its socket wrapper adds work to every send and receive, and
-its netns sockets fork a helper process; together an order of magnitude slower
-than ``ipvsadm -R`` for a 1000 services x 4 real servers table (more under TCG).
+pyroute2 enters the namespace (setns, never creating it). IPVS messages, though,
+are packed and read here with ``struct`` on a plain netlink socket: pyroute2's NLA
+objects cost ~0.2 ms to encode and ~0.5 ms to read per message, its socket wrapper
+adds work to every send and receive, and its netns sockets fork a helper process;
+together an order of magnitude slower than ``ipvsadm -R`` for a 1000 services x 4
+real servers table (more under TCG). The IPVS family's id is looked up on that
+socket too: pyroute2's generic-netlink socket imports asyncio and ssl (54 modules,
+~60 ms of every vnet_ipvs_tun run, seconds under TCG) for that one request.
 The layout is the kernel's uapi (include/uapi/linux/ip_vs.h); attribute values
 are exchanged as ``{"IPVS_*_ATTR_*": value}`` dicts, so callers compare on kernel
 attributes. Writes go out in batches in one send each: only failures and each
@@ -48,6 +50,9 @@ IPVS_CMD = {"new_service": 1, "set_service": 2, "del_service": 3, "get_service":
             "new_dest": 5, "set_dest": 6, "del_dest": 7, "get_dest": 8}
 IPVS_CMD_ATTR_SERVICE, IPVS_CMD_ATTR_DEST = 1, 2
 IPVS_GENL_VERSION = 1
+# nlctrl, the generic-netlink controller (include/uapi/linux/genetlink.h): family name -> id
+GENL_ID_CTRL, CTRL_CMD_GETFAMILY, CTRL_VERSION = 0x10, 3, 1
+CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME = 1, 2
 
 Attr = namedtuple("Attr", "id codec")
 
@@ -153,6 +158,7 @@ def decoder(table):
 
 
 SERVICE_DECODER, DEST_DECODER, STATS_DECODER = decoder(SERVICE_ATTRS), decoder(DEST_ATTRS), decoder(STATS_ATTRS)
+CTRL_DECODER = {CTRL_ATTR_FAMILY_ID: ("CTRL_ATTR_FAMILY_ID", "u16")}
 
 
 def decode_attrs(data, offset, end, table):
@@ -293,9 +299,6 @@ class IpvsClient:
 
     def __init__(self, netns=None):
         with kernel_call("open IPVS netlink socket in netns %r" % (netns or "(current)")), inside_netns(netns):
-            lookup = genl_socket("IPVS", IPVS_MISSING)
-            self.family_id = lookup.prid  # global: the same in every namespace
-            lookup.close()
             self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_GENERIC)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SOCKET_BUFFER)
@@ -305,9 +308,32 @@ class IpvsClient:
         self.buffer = memoryview(bytearray(RECV_SIZE))
         self.seq = 0
         self.requests_sent = 0  # write requests, for the benchmark's "no-op sends nothing"
+        try:
+            self.family_id = self.lookup_family()
+        except VnetError:
+            self.sock.close()
+            raise
 
     def close(self):
         self.sock.close()
+
+    def lookup_family(self):
+        """The IPVS generic-netlink family's id, from nlctrl (global: the same in every namespace)."""
+        action = "look up the IPVS netlink family"
+        seq = self.next_seq()
+        body = GENL_HDR.pack(CTRL_CMD_GETFAMILY, CTRL_VERSION, 0) + nla(CTRL_ATTR_FAMILY_NAME, b"IPVS\0")
+        self.send(action, NLMSG_HDR.pack(NLMSG_HDR.size + len(body), GENL_ID_CTRL, NLM_F_REQUEST, seq, 0) + body)
+        while True:
+            data = self.receive(action)
+            for msg_type, _flags, msg_seq, offset, end in iter_messages(data):
+                if msg_seq != seq:
+                    continue
+                if msg_type == NLMSG_ERROR:
+                    code = -struct.unpack_from("=i", data, offset)[0]
+                    if code in (errno.ENOENT, errno.EOPNOTSUPP):  # no such family: the module is not loaded
+                        raise KernelFeatureMissing(IPVS_MISSING)
+                    raise KernelError(action, code)
+                return decode_attrs(data, offset + GENL_HDR.size, end, CTRL_DECODER)["CTRL_ATTR_FAMILY_ID"]
 
     # --- have -----------------------------------------------------------
     def services(self):
