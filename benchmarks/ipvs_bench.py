@@ -13,11 +13,14 @@ compared with ``ipvsadm -R`` loading the whole table into an empty namespace:
 3. 10% of the real servers' weights changed (only those objects may be sent);
    also compared with ``ipvsadm -R`` of just the corresponding ``-e`` lines.
 
-Prints ratios; asserts nothing (timings under TCG are noisy).
+Each step runs three times (apply and ``ipvsadm -R`` each into three empty
+namespaces) and is reported as the ratio of the medians, with every run's
+seconds: one run under TCG swings by 20-30%. Prints ratios; asserts nothing.
 """
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -84,11 +87,21 @@ def engine_run(ipvs, counter, name, services, diff=False):
     return time.monotonic() - started, counter.count - before, len(result["ops"])
 
 
+ROUNDS = 3
+
+
 def report(label, ours, reference, target, writes, extra=""):
-    ratio = ours / reference
+    """``ours`` and ``reference``: the runs' seconds; the ratio is of their medians."""
+    ours_s, reference_s = statistics.median(ours), statistics.median(reference)
+    ratio = ours_s / reference_s
     verdict = "" if target is None else (" (target <= %.1fx: %s)" % (target, "met" if ratio <= target else "MISSED"))
-    print("%-28s ours %7.2f s  ipvsadm -R %6.2f s  ratio %5.2fx%s  write requests %d%s"
-          % (label, ours, reference, ratio, verdict, writes, extra))
+    print("%-28s ours %6.2f s  ipvsadm -R %5.2f s  ratio %5.2fx%s  write requests %s%s  [runs: ours %s; ipvsadm %s]"
+          % (label, ours_s, reference_s, ratio, verdict, "/".join(str(n) for n in writes), extra,
+             seconds_list(ours), seconds_list(reference)))
+
+
+def seconds_list(values):
+    return " ".join("%.2f" % value for value in values)
 
 
 def main():
@@ -97,37 +110,50 @@ def main():
     args = parser.parse_args()
     ipvs, netlink_ipvs, import_s = import_engine()
     counter = WriteCounter(netlink_ipvs)
-    ours_ns, ref_ns, edit_ns = "bench-ipvs-engine", "bench-ipvs-ipvsadm", "bench-ipvs-edit"
+    ours_ns = ["bench-ipvs-engine-%d" % n for n in range(ROUNDS)]
+    ref_ns = ["bench-ipvs-ipvsadm-%d" % n for n in range(ROUNDS)]
+    edit_ns = "bench-ipvs-edit"
     try:
-        for name in (ours_ns, ref_ns, edit_ns):
+        for name in ours_ns + ref_ns + [edit_ns]:
             netns(name)
         services, rules = table(args.services, {})
         objects = args.services * (1 + REAL_SERVERS)
-        print("table: %d services x %d tunnel real servers (%d objects); engine import %.2f s (not counted)"
-              % (args.services, REAL_SERVERS, objects, import_s))
+        print("table: %d services x %d tunnel real servers (%d objects); engine import %.2f s (not counted); "
+              "figures: medians of %d runs" % (args.services, REAL_SERVERS, objects, import_s, ROUNDS))
 
-        restore_s = ipvsadm_restore(ref_ns, rules)
-        seconds, writes, ops = engine_run(ipvs, counter, ours_ns, services)
-        report("apply into an empty table", seconds, restore_s, 2.0, writes, "  ops %d" % ops)
+        restore = [ipvsadm_restore(name, rules) for name in ref_ns]
+        runs = [engine_run(ipvs, counter, name, services) for name in ours_ns]
+        report("apply into an empty table", [run[0] for run in runs], restore, 2.0, [run[1] for run in runs],
+               "  ops %d" % runs[0][2])
 
-        seconds, writes, ops = engine_run(ipvs, counter, ours_ns, services)
-        report("no-op rerun", seconds, restore_s, 0.5, writes, "  ops %d" % ops)
-        seconds, writes, ops = engine_run(ipvs, counter, ours_ns, services, diff=True)
-        report("no-op rerun with --diff", seconds, restore_s, None, writes, "  ops %d" % ops)
+        runs = [engine_run(ipvs, counter, ours_ns[0], services) for _round in range(ROUNDS)]
+        report("no-op rerun", [run[0] for run in runs], restore, 0.5, [run[1] for run in runs])
+        runs = [engine_run(ipvs, counter, ours_ns[0], services, diff=True) for _round in range(ROUNDS)]
+        report("no-op rerun with --diff", [run[0] for run in runs], restore, None, [run[1] for run in runs])
 
-        # every 10th real server gets weight 5: 10% of them, spread over the table
-        changed = dict(((n // REAL_SERVERS, n % REAL_SERVERS), 5) for n in range(0, args.services * REAL_SERVERS, 10))
-        services, _rules = table(args.services, changed)
-        edits = "".join("-e -t 10.%d.%d.1:80 -r 172.16.%d.%d:80 -i -w 5 --tun-type ipip\n"
-                        % (i // 256, i % 256, i // 60, (i % 60) * 4 + rs + 1) for (i, rs) in sorted(changed))
+        # every 10th real server gets weight 5 (10% of them, spread over the table), then back to 1, ...:
+        # each round changes the same 10%
+        changed = sorted((n // REAL_SERVERS, n % REAL_SERVERS) for n in range(0, args.services * REAL_SERVERS, 10))
         ipvsadm_restore(edit_ns, rules)
-        edit_s = ipvsadm_restore(edit_ns, edits)
-        seconds, writes, ops = engine_run(ipvs, counter, ours_ns, services)
-        report("10%% of weights changed (%d)" % len(changed), seconds, restore_s, None, writes,
-               "  ops %d; vs ipvsadm -R of the %d edits: %.2fx" % (ops, len(changed), seconds / edit_s))
+        runs, edits = [], []
+        for round_number in range(ROUNDS):
+            weight = 1 if round_number % 2 else 5
+            services, _rules = table(args.services, dict((server, weight) for server in changed))
+            runs.append(engine_run(ipvs, counter, ours_ns[0], services))
+            edits.append(ipvsadm_restore(edit_ns, edit_rules(changed, weight)))
+        ours = [run[0] for run in runs]
+        report("10%% of weights changed (%d)" % len(changed), ours, restore, None, [run[1] for run in runs],
+               "  ops %d; vs ipvsadm -R of the %d edits: %.2fx"
+               % (runs[0][2], len(changed), statistics.median(ours) / statistics.median(edits)))
     finally:
-        for name in (ours_ns, ref_ns, edit_ns):
+        for name in ours_ns + ref_ns + [edit_ns]:
             subprocess.run(["ip", "netns", "del", name], check=False)
+
+
+def edit_rules(servers, weight):
+    """ipvsadm -R input setting these (service index, real server index) weights in place."""
+    return "".join("-e -t 10.%d.%d.1:80 -r 172.16.%d.%d:80 -i -w %d --tun-type ipip\n"
+                   % (i // 256, i % 256, i // 60, (i % 60) * 4 + rs + 1, weight) for i, rs in servers)
 
 
 if __name__ == "__main__":
