@@ -403,8 +403,10 @@ class IpvsClient:
         return NLMSG_HDR.pack(NLMSG_HDR.size + len(body), self.family_id, flags, seq, 0) + body
 
     def send(self, action, data):
-        with kernel_call(action):
+        try:
             self.sock.send(data)
+        except OSError as exc:  # not kernel_call: a dump is 1001 sends, and its context manager costs ~4 calls each
+            raise KernelError(action, exc.errno or errno.EIO)
 
     def receive(self, action):
         """One datagram, as a view of the receive buffer (valid until the next receive)."""
