@@ -7,6 +7,7 @@ plan and apply are injected by calling the engine in this process with ``apply_p
 that it first changes the kernel (iproute2), as another writer would.
 """
 
+import os
 import subprocess
 
 import pytest
@@ -246,3 +247,21 @@ def test_missing_ipvs_scheduler_after_part_of_the_table(ns, tally):
     saved = harness.sh("ip", "netns", "exec", ns, "ipvsadm", "-S", "-n").splitlines()
     assert saved == ["-A -t 192.0.2.80:80 -s rr", "-a -t 192.0.2.80:80 -r 198.51.100.11:80 -i -w 1 --tun-type ipip"]
     assert len(result["ops"]) == 2 and all(":80" in op for op in result["ops"]), result
+
+
+def test_ipvs_lookup_imports_nothing_more(ns):
+    """The IPVS family is looked up on the engine's own socket, in a fresh interpreter as a module run
+    is: on a kernel without IPVS (this host) the module's message, and either way no asyncio, which
+    pyroute2's generic-netlink socket imported for that one request (~60 ms of every run)."""
+    probe = ("import sys\n"
+             "from ansible_collections.vnet.linux.plugins.module_utils._netlink_ipvs import IpvsClient, "
+             "KernelFeatureMissing\n"
+             "try:\n    IpvsClient(%r).close()\n    print('IPVS found')\n"
+             "except KernelFeatureMissing as exc:\n    print(exc)\n"
+             "print('asyncio imported' if 'asyncio' in sys.modules else 'no asyncio')\n" % ns)
+    proc = subprocess.run([harness.PYTHON, "-c", probe], capture_output=True, text=True, check=False,
+                          env=dict(os.environ, PYTHONPATH=str(harness.COLL_ROOT)))
+    out = proc.stdout.splitlines()
+    assert proc.returncode == 0 and len(out) == 2, proc
+    assert out[0] in ("IPVS found", "IPVS is not available in this kernel (load ip_vs)"), out
+    assert out[1] == "no asyncio", out
