@@ -281,6 +281,13 @@ def iter_messages(data):
 
 # --- sockets -------------------------------------------------------------
 
+def family_lookup_error(family, code, missing_message):
+    """What nlctrl refusing to name ``family`` means: ENOENT/EOPNOTSUPP, no such family (module not loaded)."""
+    if code in (errno.ENOENT, errno.EOPNOTSUPP):
+        return KernelFeatureMissing(missing_message)
+    return KernelError("look up the %s netlink family" % family, code)
+
+
 def genl_socket(family, missing_message):
     """A pyroute2 generic-netlink socket bound to ``family``; ``missing_message`` if the kernel lacks it."""
     sock = open_generic_socket()
@@ -288,9 +295,7 @@ def genl_socket(family, missing_message):
         sock.bind(family, genlmsg)
     except NetlinkError as exc:
         sock.close()
-        if exc.code in (errno.ENOENT, errno.EOPNOTSUPP):
-            raise KernelFeatureMissing(missing_message)
-        raise KernelError("look up the %s netlink family" % family, exc.code)
+        raise family_lookup_error(family, exc.code, missing_message)
     return sock
 
 
@@ -329,10 +334,7 @@ class IpvsClient:
                 if msg_seq != seq:
                     continue
                 if msg_type == NLMSG_ERROR:
-                    code = -struct.unpack_from("=i", data, offset)[0]
-                    if code in (errno.ENOENT, errno.EOPNOTSUPP):  # no such family: the module is not loaded
-                        raise KernelFeatureMissing(IPVS_MISSING)
-                    raise KernelError(action, code)
+                    raise family_lookup_error("IPVS", -struct.unpack_from("=i", data, offset)[0], IPVS_MISSING)
                 return decode_attrs(data, offset + GENL_HDR.size, end, CTRL_DECODER)["CTRL_ATTR_FAMILY_ID"]
 
     # --- have -----------------------------------------------------------
