@@ -37,19 +37,26 @@ def import_engine():
     return _ipvs, _netlink_ipvs, time.monotonic() - started
 
 
+def vip(index):
+    return "10.%d.%d.1" % (index // 256, index % 256)
+
+
+def realserver_address(index, rs):
+    return "172.16.%d.%d" % (index // 60, (index % 60) * 4 + rs + 1)
+
+
 def table(count, weights):
     """(services params, ipvsadm -R text): VIP 10.x.y.1:80, real servers 172.16.x.y+1..4."""
     services, rules = [], []
     for index in range(count):
-        vip = "10.%d.%d.1" % (index // 256, index % 256)
         servers = []
-        rules.append("-A -t %s:80 -s wrr" % vip)
+        rules.append("-A -t %s:80 -s wrr" % vip(index))
         for rs in range(REAL_SERVERS):
-            address = "172.16.%d.%d" % (index // 60, (index % 60) * 4 + rs + 1)
+            address = realserver_address(index, rs)
             weight = weights.get((index, rs), 1)
             servers.append({"address": address, "weight": weight})
-            rules.append("-a -t %s:80 -r %s:80 -i -w %d --tun-type ipip" % (vip, address, weight))
-        services.append({"address": vip, "port": 80, "scheduler": "wrr", "realservers": servers})
+            rules.append("-a -t %s:80 -r %s:80 -i -w %d --tun-type ipip" % (vip(index), address, weight))
+        services.append({"address": vip(index), "port": 80, "scheduler": "wrr", "realservers": servers})
     return services, "\n".join(rules) + "\n"
 
 
@@ -90,8 +97,9 @@ def engine_run(ipvs, counter, name, services, diff=False):
 ROUNDS = 3
 
 
-def report(label, ours, reference, target, writes, extra=""):
-    """``ours`` and ``reference``: the runs' seconds; the ratio is of their medians."""
+def report(label, runs, reference, target, extra=""):
+    """``runs``: engine_run's results; ``reference``: ipvsadm's seconds. The ratio is of the medians."""
+    ours, writes = [run[0] for run in runs], [run[1] for run in runs]
     ours_s, reference_s = statistics.median(ours), statistics.median(reference)
     ratio = ours_s / reference_s
     verdict = "" if target is None else (" (target <= %.1fx: %s)" % (target, "met" if ratio <= target else "MISSED"))
@@ -123,13 +131,12 @@ def main():
 
         restore = [ipvsadm_restore(name, rules) for name in ref_ns]
         runs = [engine_run(ipvs, counter, name, services) for name in ours_ns]
-        report("apply into an empty table", [run[0] for run in runs], restore, 2.0, [run[1] for run in runs],
-               "  ops %d" % runs[0][2])
+        report("apply into an empty table", runs, restore, 2.0, "  ops %d" % runs[0][2])
 
         runs = [engine_run(ipvs, counter, ours_ns[0], services) for _round in range(ROUNDS)]
-        report("no-op rerun", [run[0] for run in runs], restore, 0.5, [run[1] for run in runs])
+        report("no-op rerun", runs, restore, 0.5)
         runs = [engine_run(ipvs, counter, ours_ns[0], services, diff=True) for _round in range(ROUNDS)]
-        report("no-op rerun with --diff", [run[0] for run in runs], restore, None, [run[1] for run in runs])
+        report("no-op rerun with --diff", runs, restore, None)
 
         # every 10th real server gets weight 5 (10% of them, spread over the table), then back to 1, ...:
         # each round changes the same 10%
@@ -141,10 +148,9 @@ def main():
             services, _rules = table(args.services, dict((server, weight) for server in changed))
             runs.append(engine_run(ipvs, counter, ours_ns[0], services))
             edits.append(ipvsadm_restore(edit_ns, edit_rules(changed, weight)))
-        ours = [run[0] for run in runs]
-        report("10%% of weights changed (%d)" % len(changed), ours, restore, None, [run[1] for run in runs],
+        report("10%% of weights changed (%d)" % len(changed), runs, restore, None,
                "  ops %d; vs ipvsadm -R of the %d edits: %.2fx"
-               % (runs[0][2], len(changed), statistics.median(ours) / statistics.median(edits)))
+               % (runs[0][2], len(changed), statistics.median(run[0] for run in runs) / statistics.median(edits)))
     finally:
         for name in ours_ns + ref_ns + [edit_ns]:
             subprocess.run(["ip", "netns", "del", name], check=False)
@@ -152,8 +158,8 @@ def main():
 
 def edit_rules(servers, weight):
     """ipvsadm -R input setting these (service index, real server index) weights in place."""
-    return "".join("-e -t 10.%d.%d.1:80 -r 172.16.%d.%d:80 -i -w %d --tun-type ipip\n"
-                   % (i // 256, i % 256, i // 60, (i % 60) * 4 + rs + 1, weight) for i, rs in servers)
+    return "".join("-e -t %s:80 -r %s:80 -i -w %d --tun-type ipip\n" % (vip(i), realserver_address(i, rs), weight)
+                   for i, rs in servers)
 
 
 if __name__ == "__main__":
