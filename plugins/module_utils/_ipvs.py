@@ -383,23 +383,30 @@ def service_attrs(service):
     return attrs
 
 
-def realserver_from_kernel(attrs, service_family):
-    family = FAMILY_NAMES.get(attrs.get("IPVS_DEST_ATTR_ADDR_FAMILY"), service_family)
-    forward = FORWARD_NAMES.get(attrs["IPVS_DEST_ATTR_FWD_METHOD"], str(attrs["IPVS_DEST_ATTR_FWD_METHOD"]))
-    tun_type = tun_port = tun_csum = None
+# What a real server is read as: a row of these attributes (IpvsClient.dests), its counters last.
+DEST_FIELDS = ("IPVS_DEST_ATTR_ADDR", "IPVS_DEST_ATTR_ADDR_FAMILY", "IPVS_DEST_ATTR_PORT", "IPVS_DEST_ATTR_FWD_METHOD",
+               "IPVS_DEST_ATTR_WEIGHT", "IPVS_DEST_ATTR_U_THRESH", "IPVS_DEST_ATTR_L_THRESH",
+               "IPVS_DEST_ATTR_TUN_TYPE", "IPVS_DEST_ATTR_TUN_PORT", "IPVS_DEST_ATTR_TUN_FLAGS")
+DEST_ROW = DEST_FIELDS + tuple(attr for _name, attr in RS_COUNTER_NAMES)
+RS_COUNTER_FIELDS = tuple(name for name, _attr in RS_COUNTER_NAMES)
+
+
+def realserver_from_kernel(row, service_family):
+    """The RealServer of a DEST_ROW row (an absent attribute reads 0, as the kernel's default)."""
+    address, family, port, method, weight, upper, lower, tun_type, tun_port, tun_flags = row[:len(DEST_FIELDS)]
+    forward = FORWARD_NAMES.get(method, str(method))
+    tun_port_kept = tun_csum = None
     if forward == "tunnel":
-        tun_type = TUN_TYPE_NAMES.get(attrs.get("IPVS_DEST_ATTR_TUN_TYPE", 0))
+        tun_type = TUN_TYPE_NAMES.get(tun_type)
         if tun_type == "gue":
-            tun_port = attrs.get("IPVS_DEST_ATTR_TUN_PORT")
+            tun_port_kept = tun_port
         if tun_type != "ipip":  # ipip ignores the checksum flags
-            tun_csum = TUN_CSUM_NAMES.get(attrs.get("IPVS_DEST_ATTR_TUN_FLAGS", 0) & 0x3, "csum")
-    return RealServer(
-        address=address_from_kernel(family, attrs["IPVS_DEST_ATTR_ADDR"]),
-        port=attrs["IPVS_DEST_ATTR_PORT"],
-        weight=attrs["IPVS_DEST_ATTR_WEIGHT"],
-        upper_threshold=attrs["IPVS_DEST_ATTR_U_THRESH"],
-        lower_threshold=attrs["IPVS_DEST_ATTR_L_THRESH"],
-        forward=forward, tun_type=tun_type, tun_port=tun_port, tun_csum=tun_csum)
+            tun_csum = TUN_CSUM_NAMES.get(tun_flags & 0x3, "csum")
+    else:
+        tun_type = None
+    return RealServer(address=address_from_kernel(FAMILY_NAMES.get(family, service_family), address), port=port,
+                      weight=weight, upper_threshold=upper, lower_threshold=lower,
+                      forward=forward, tun_type=tun_type, tun_port=tun_port_kept, tun_csum=tun_csum)
 
 
 def realserver_key_attrs(rs):
@@ -426,8 +433,9 @@ def service_counters(attrs):
     return {name: attrs.get(attr, 0) for name, attr in STATS_NAMES}
 
 
-def realserver_counters(attrs):
-    return {name: attrs.get(attr, 0) for name, attr in RS_COUNTER_NAMES}
+def realserver_counters(row):
+    """The counters of a DEST_ROW row by their result names."""
+    return dict(zip(RS_COUNTER_FIELDS, row[len(DEST_FIELDS):]))
 
 
 # --- plan ----------------------------------------------------------------------------
@@ -500,13 +508,13 @@ def realserver_ops(spec, key, wanted, have, draining):
                           reason="drain: not listed, %d active connections" % active,
                           spec=(key, replace(rs, weight=0))))
     for rs in wanted:
-        if rs.key not in current:
+        kernel_rs = current.get(rs.key)
+        if kernel_rs is None:
             ops.append(Op("create", rs_label(key, rs), spec.netns, REALSERVER, changes=realserver_summary(rs),
                           spec=(key, rs)))
-            continue
-        if rs != current[rs.key]:
+        elif rs != kernel_rs:
             changes = dict((name, getattr(rs, name)) for name in RS_FIELDS
-                           if getattr(rs, name) != getattr(current[rs.key], name))
+                           if getattr(rs, name) != getattr(kernel_rs, name))
             ops.append(Op("set", rs_label(key, rs), spec.netns, REALSERVER, changes=changes, spec=(key, rs)))
     return ops
 
@@ -636,11 +644,11 @@ class IpvsView:
             if previous is not None and key not in self.touched:
                 entry.realservers, entry.rs_stats = previous.realservers, previous.rs_stats
             else:
-                for dest in self.client.dests(service_key_attrs(key)):
-                    rs = realserver_from_kernel(dest, key.family)
+                for row in self.client.dests(service_key_attrs(key), DEST_ROW):
+                    rs = realserver_from_kernel(row, key.family)
                     rs_key = rs.key
                     entry.realservers[rs_key] = rs
-                    entry.rs_stats[rs_key] = realserver_counters(dest)
+                    entry.rs_stats[rs_key] = realserver_counters(row)
             table[key] = entry
         return table
 

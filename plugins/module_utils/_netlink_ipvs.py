@@ -12,8 +12,9 @@ real servers table (more under TCG). The IPVS family's id is looked up on that
 socket too: pyroute2's generic-netlink socket imports asyncio and ssl (54 modules,
 ~60 ms of every vnet_ipvs_tun run, seconds under TCG) for that one request.
 The layout is the kernel's uapi (include/uapi/linux/ip_vs.h); attribute values
-are exchanged as ``{"IPVS_*_ATTR_*": value}`` dicts, so callers compare on kernel
-attributes. Writes go out in batches in one send each: only failures and each
+are exchanged under their kernel names, so callers compare on kernel attributes:
+``{"IPVS_*_ATTR_*": value}`` dicts, and for dumped real servers (the bulk of a
+table) tuples of the values of the attributes the caller names. Writes go out in batches in one send each: only failures and each
 batch's last request are acked, so a batch costs one send and one receive.
 """
 
@@ -24,6 +25,7 @@ import os
 import socket
 import struct
 from collections import namedtuple
+from operator import itemgetter
 
 from ansible_collections.vnet.linux.plugins.module_utils._model import VnetError
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import KernelError, inside_netns, kernel_call
@@ -191,18 +193,22 @@ def decode_attrs(data, offset, end, table):
 class Layout:
     """The attribute layout of one dump record, learned from a walk of decode_attrs' kind. Dumps repeat
     a layout thousands of times; a record with the same size and the same attribute headers at the same
-    places is read with two struct calls instead of Python work per attribute (which dominates under TCG)."""
+    places is read with three struct calls instead of Python work per attribute (which dominates under TCG)."""
 
-    FORMATS = {"u8": "B", "u16": "H", "u32": "I", "u64": "Q", "be16": "2s", "bytes": "%ds", "str": "%ds", "flags": "II"}
+    FORMATS = {"u8": "B", "u16": "H", "u32": "I", "u64": "Q", "be16": "H", "bytes": "%ds", "str": "%ds", "flags": "II"}
 
     def __init__(self, data, offset, end, table):
-        self.headers, self.values, self.expected, self.names = ["="], ["="], [], []
-        self.big_endian, self.strings, self.pairs = [], [], []
+        self.start = offset
+        self.headers, self.expected = ["="], []
+        self.native, self.network = [], []  # (offset in the record, format, names): be16 values are network order
+        self.strings, self.pairs = [], []
+        self.row_getters = {}
         self.usable = self.learn(data, offset, end, table)
         if self.usable:
             self.header_struct = struct.Struct("".join(self.headers))
-            self.value_struct = struct.Struct("".join(self.values))
             self.expected = tuple(self.expected)
+            self.native_struct, self.network_struct = record_struct("=", self.native), record_struct("!", self.network)
+            self.names = [name for _offset, _fmt, names in self.native + self.network for name in names]
 
     def learn(self, data, offset, end, table):
         while offset < end:
@@ -214,58 +220,99 @@ class Layout:
             known = table.get(attr_type & NLA_TYPE_MASK)
             if known is None:
                 self.headers.append("HH%dx" % (step - 4))
-                self.values.append("%dx" % step)
             elif known[1] == "stats":
                 self.headers.append("HH")
-                self.values.append("4x")
                 if not self.learn(data, offset + 4, offset + length, STATS_DECODER):
                     return False
                 self.headers.append("%dx" % (step - length))
-                self.values.append("%dx" % (step - length))
-            elif not self.learn_value(known[0], known[1], length - 4, step - 4):
+            elif not self.learn_value(offset + 4 - self.start, known[0], known[1], length - 4, step - 4):
                 return False
             offset += step
         return True
 
-    def learn_value(self, key, codec, size, room):
+    def learn_value(self, offset, key, codec, size, room):
         fmt = self.FORMATS[codec] % size if "%" in self.FORMATS[codec] else self.FORMATS[codec]
         if struct.calcsize("=" + fmt) != size:
             return False
         self.headers.append("HH%dx" % room)
-        self.values.append("4x%s%dx" % (fmt, room - size))
-        if codec == "flags":
-            self.names += [(key, 0), (key, 1)]
-            self.pairs.append(key)
-            return True
-        self.names.append(key)
-        {"be16": self.big_endian, "str": self.strings}.get(codec, []).append(key)
+        names = ((key, 0), (key, 1)) if codec == "flags" else (key,)
+        (self.network if codec == "be16" else self.native).append((offset, fmt, names))
+        {"str": self.strings, "flags": self.pairs}.get(codec, []).append(key)
         return True
+
+    def values(self, data, offset):
+        """The record's values in ``names`` order, or None if its headers differ from the learned ones."""
+        if self.header_struct.unpack_from(data, offset) != self.expected:
+            return None
+        return self.native_struct.unpack_from(data, offset) + self.network_struct.unpack_from(data, offset)
 
     def read(self, data, offset):
         """The record's {name: value} as decode_attrs gives it, or None if its headers differ."""
-        if self.header_struct.unpack_from(data, offset) != self.expected:
+        values = self.values(data, offset)
+        if values is None:
             return None
-        attrs = dict(zip(self.names, self.value_struct.unpack_from(data, offset)))
-        for key in self.big_endian:
-            attrs[key] = int.from_bytes(attrs[key], "big")
+        attrs = dict(zip(self.names, values))
         for key in self.strings:
             attrs[key] = attrs[key].split(b"\0", 1)[0].decode("ascii")
         for key in self.pairs:
             attrs[key] = (attrs.pop((key, 0)), attrs.pop((key, 1)))
         return attrs
 
+    def row(self, data, offset, fields):
+        """row_of(read(...), fields) without the dict: one C-level pick from the values (layouts with
+        neither strings nor flag pairs; None otherwise or if the headers differ)."""
+        if self.strings or self.pairs:
+            return None
+        values = self.values(data, offset)
+        if values is None:
+            return None
+        getter = self.row_getters.get(fields)
+        if getter is None:
+            absent = len(self.names)  # the 0 appended below
+            getter = self.row_getters[fields] = itemgetter(*(self.names.index(name) if name in self.names else absent
+                                                           for name in fields))
+        return getter(values + (0,))
+
+
+def record_struct(byte_order, fields):
+    """A struct reading ``fields`` ((offset, format, names), in offset order) out of a record."""
+    parts, position = [byte_order], 0
+    for offset, fmt, _names in fields:
+        parts.append("%dx%s" % (offset - position, fmt))
+        position = offset + struct.calcsize(byte_order + fmt)
+    return struct.Struct("".join(parts))
+
 
 LAYOUTS = {}
 
 
-def decode_record(data, offset, end, table):
-    """decode_attrs, through the Layout learned for records of this size when the record repeats it."""
+def layout_of(data, offset, end, table):
+    """The Layout learned for records of this size (learned from this one if it is the first)."""
     key = (id(table), end - offset)
     layout = LAYOUTS.get(key)
     if layout is None:
         layout = LAYOUTS[key] = Layout(data, offset, end, table)
+    return layout
+
+
+def decode_record(data, offset, end, table):
+    """decode_attrs, through the Layout learned for records of this size when the record repeats it."""
+    layout = layout_of(data, offset, end, table)
     attrs = layout.read(data, offset) if layout.usable else None
     return decode_attrs(data, offset, end, table) if attrs is None else attrs
+
+
+def decode_row(data, offset, end, table, fields):
+    """row_of(decode_record(...), fields), straight from the record when its Layout allows."""
+    layout = layout_of(data, offset, end, table)
+    row = layout.row(data, offset, fields) if layout.usable else None
+    return row_of(decode_attrs(data, offset, end, table), fields) if row is None else row
+
+
+def row_of(attrs, fields):
+    """The values of ``fields`` (attribute names, at least two) in that order, 0 for those the record lacks
+    (an older kernel's: no tunnel type before 5.2, no 64-bit counters before 4.14)."""
+    return tuple(attrs.get(name, 0) for name in fields)
 
 
 def iter_messages(data):
@@ -340,14 +387,18 @@ class IpvsClient:
     # --- have -----------------------------------------------------------
     def services(self):
         """[{IPVS_SVC_ATTR_*: value}] of every virtual service."""
-        return self.dump("get_service", None, IPVS_CMD_ATTR_SERVICE, SERVICE_DECODER)
+        return self.dump("get_service", None, IPVS_CMD_ATTR_SERVICE,
+                         lambda data, start, end: decode_record(data, start, end, SERVICE_DECODER))
 
-    def dests(self, service_key):
-        """[{IPVS_DEST_ATTR_*: value}] of one service, given its key attributes."""
-        return self.dump("get_dest", service_key, IPVS_CMD_ATTR_DEST, DEST_DECODER)
+    def dests(self, service_key, fields):
+        """The real servers of one service, given its key attributes: a row_of tuple of ``fields`` each
+        (the hot path: a service has a dump of its own, and real servers outnumber services)."""
+        return self.dump("get_dest", service_key, IPVS_CMD_ATTR_DEST,
+                         lambda data, start, end: decode_row(data, start, end, DEST_DECODER, fields))
 
-    def dump(self, command, service_key, nest_type, table):
-        """One dump request; the kernel runs one dump per socket at a time."""
+    def dump(self, command, service_key, nest_type, decode):
+        """One dump request, each record's ``nest_type`` payload read by ``decode(data, start, end)``;
+        the kernel runs one dump per socket at a time."""
         action = "dump IPVS %s" % command[4:]
         seq = self.next_seq()
         self.send(action, self.message(command, NLM_F_REQUEST | NLM_F_DUMP, seq, service_key))
@@ -363,7 +414,7 @@ class IpvsClient:
                     raise IpvsError(action, -struct.unpack_from("=i", data, offset)[0])
                 nested = decode_nested(data, offset + GENL_HDR.size, end, nest_type)
                 if nested is not None:
-                    records.append(decode_record(data, nested[0], nested[1], table))
+                    records.append(decode(data, nested[0], nested[1]))
 
     # --- apply ----------------------------------------------------------
     def execute(self, requests):

@@ -259,10 +259,22 @@ def test_real_server_round_trips_through_the_kernel_layout(server):
     (entry,) = spec(web(realservers=[server])).services
     attrs = ipvs.realserver_attrs(entry.realservers[0])
     attrs.update({"IPVS_DEST_ATTR_ACTIVE_CONNS": 2, "IPVS_DEST_ATTR_STATS64": {"IPVS_STATS_ATTR_INPKTS": 9}})
-    back = decoded(codec.DEST_ATTRS, attrs, codec.DEST_DECODER)
-    assert ipvs.realserver_from_kernel(back, "ipv4") == entry.realservers[0]
-    assert ipvs.realserver_counters(back)["active_connections"] == 2
-    assert ipvs.realserver_counters(back)["in_packets"] == 9
+    data = codec.encode_attrs(codec.DEST_ATTRS, attrs)
+    row = codec.decode_row(data, 0, len(data), codec.DEST_DECODER, ipvs.DEST_ROW)
+    assert ipvs.realserver_from_kernel(row, "ipv4") == entry.realservers[0]
+    assert ipvs.realserver_counters(row)["active_connections"] == 2
+    assert ipvs.realserver_counters(row)["in_packets"] == 9
+    assert ipvs.realserver_counters(row)["out_bytes"] == 0
+
+
+def test_a_kernel_without_tunnel_type_attributes_reads_as_ipip():
+    """Before Linux 5.2 a real server has no TUN_* attributes (and before 4.14 no STATS64): they read 0."""
+    (entry,) = spec(web(realservers=[{"address": "198.51.100.1"}])).services
+    attrs = dict((name, value) for name, value in ipvs.realserver_attrs(entry.realservers[0]).items()
+                 if not name.startswith("IPVS_DEST_ATTR_TUN_"))
+    row = codec.row_of(decoded(codec.DEST_ATTRS, attrs, codec.DEST_DECODER), ipvs.DEST_ROW)
+    assert ipvs.realserver_from_kernel(row, "ipv4") == entry.realservers[0]
+    assert set(ipvs.realserver_counters(row).values()) == {0}
 
 
 def test_kernel_flags_we_do_not_manage_and_ipip_checksums_are_not_compared():
@@ -270,7 +282,7 @@ def test_kernel_flags_we_do_not_manage_and_ipip_checksums_are_not_compared():
     dumped = as_dumped(ipvs.service_attrs(entry.service), flags_extra=0x100)
     assert ipvs.service_from_kernel(dumped) == entry.service
     dest = dict(ipvs.realserver_attrs(entry.realservers[0]), IPVS_DEST_ATTR_TUN_FLAGS=1)
-    assert ipvs.realserver_from_kernel(dest, "ipv4") == entry.realservers[0]
+    assert ipvs.realserver_from_kernel(codec.row_of(dest, ipvs.DEST_ROW), "ipv4") == entry.realservers[0]
 
 
 def test_attribute_numbers_agree_with_pyroute2():
@@ -310,14 +322,21 @@ def test_learned_layouts_read_records_exactly_as_the_generic_walk():
     for data, table in ((first, codec.DEST_DECODER), (second, codec.DEST_DECODER), (service, codec.SERVICE_DECODER),
                         (service, codec.SERVICE_DECODER)):
         assert codec.decode_record(data, 0, len(data), table) == codec.decode_attrs(data, 0, len(data), table)
+    for data in (first, second):
+        generic = codec.row_of(codec.decode_attrs(data, 0, len(data), codec.DEST_DECODER), ipvs.DEST_ROW)
+        assert codec.decode_row(data, 0, len(data), codec.DEST_DECODER, ipvs.DEST_ROW) == generic
     layout = codec.LAYOUTS[(id(codec.DEST_DECODER), len(first))]
     assert layout.usable and layout.read(second, 0) is not None
+    assert layout.row(first, 0, ipvs.DEST_ROW)[ipvs.DEST_ROW.index("IPVS_DEST_ATTR_TUN_PORT")] == 6080  # network order
     # Same size, other attributes: the layout does not apply, the generic walk reads it.
     other = codec.encode_attrs(codec.DEST_ATTRS, dict(ipvs.realserver_attrs(entry.realservers[0]),
                                                       IPVS_DEST_ATTR_STATS64=stats, IPVS_DEST_ATTR_U_THRESH=7))
     swapped = other.replace(struct.pack("=HH", 8, 5), struct.pack("=HH", 8, 9))  # U_THRESH is now PERSIST_CONNS
     assert len(swapped) == len(first) and layout.read(swapped, 0) is None
     assert codec.decode_record(swapped, 0, len(swapped), codec.DEST_DECODER)["IPVS_DEST_ATTR_PERSIST_CONNS"] == 7
+    assert layout.row(swapped, 0, ipvs.DEST_ROW) is None
+    assert codec.decode_row(swapped, 0, len(swapped), codec.DEST_DECODER,
+                            ipvs.DEST_ROW)[ipvs.DEST_ROW.index("IPVS_DEST_ATTR_PERSIST_CONNS")] == 7
 
 
 def test_a_batch_is_one_send_and_only_failures_and_the_last_request_are_acked():
