@@ -127,7 +127,8 @@ NLMSGHDR = struct.Struct("=IHHII")
 IFINFOMSG = struct.Struct("=BxHiII")
 NLA = struct.Struct("=HH")
 IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER, IFLA_LINKINFO = 1, 3, 4, 5, 10, 18
-IFLA_LINK_NETNSID = 37
+IFLA_EXT_MASK, IFLA_LINK_NETNSID = 29, 37
+RTEXT_FILTER_SKIP_STATS = 1 << 3
 IFLA_INFO_KIND = 1
 RTM_GETADDR = 22
 IFADDRMSG = struct.Struct("=BBBBI")
@@ -284,7 +285,7 @@ class NetlinkClient:
         with kernel_call("dump links"):
             links = dict((link.name, link) for link in (
                 parse_link(buf, offset, length)
-                for buf, offset, length in self.dump(RTM_GETLINK, IFINFOMSG.pack(0, 0, 0, 0, 0))))
+                for buf, offset, length in self.dump(RTM_GETLINK, LINK_DUMP_REQUEST)))
         self.known = dict((name, link.ifindex) for name, link in links.items())
         by_index = dict((link.ifindex, link) for link in links.values())
         with kernel_call("dump addresses"):
@@ -504,6 +505,11 @@ def link_attrs(name, mtu, address):
 def nla_bytes(nla_type, payload):
     length = NLA.size + len(payload)
     return NLA.pack(length, nla_type) + payload + b"\0" * ((4 - length % 4) % 4)
+
+
+# Without the per-link IPv6 counters (inside IFLA_AF_SPEC) nobody reads: a quarter less of each message to
+# build and receive (a kernel that predates the flag ignores it).
+LINK_DUMP_REQUEST = IFINFOMSG.pack(0, 0, 0, 0, 0) + nla_bytes(IFLA_EXT_MASK, U32.pack(RTEXT_FILTER_SKIP_STATS))
 
 
 def queueable(request):
