@@ -9,6 +9,9 @@ does not compile the link code in every run (see _kinds.py for why that counts).
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
+
 from ansible_collections.vnet.linux.plugins.module_utils._model import VnetError
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import netns_exists
 
@@ -17,6 +20,21 @@ def check_netns_exists(param, name):
     if name and not netns_exists(name):
         raise VnetError("%s: network namespace %r does not exist (create it first, e.g. with "
                         "vnet.linux.vnet_netns)" % (param, name))
+
+
+@contextmanager
+def collector_paused():
+    """Pause the cyclic garbage collector (also as a decorator). A table read builds tens of thousands of
+    acyclic records and objects that its passes only walk: ~8% of an IPVS no-op of 5000 entries under TCG.
+    Reference counting still frees them; a cycle made meanwhile (an error's traceback) waits for the next pass."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 class PartialApply(VnetError):

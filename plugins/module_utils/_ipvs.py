@@ -20,7 +20,8 @@ from collections import namedtuple
 from dataclasses import dataclass, field, replace
 from typing import Dict, List, Optional, Tuple
 
-from ansible_collections.vnet.linux.plugins.module_utils._converge import PartialApply, check_netns_exists, converge
+from ansible_collections.vnet.linux.plugins.module_utils._converge import (
+    PartialApply, check_netns_exists, collector_paused, converge)
 from ansible_collections.vnet.linux.plugins.module_utils._model import Op, VnetError
 from ansible_collections.vnet.linux.plugins.module_utils._netlink_ipvs import IpvsClient, IpvsError
 from ansible_collections.vnet.linux.plugins.module_utils._spec import check_ip, check_netns_name, family_of, in_range
@@ -574,11 +575,13 @@ def apply_ops(table, ops):
 # --- results -----------------------------------------------------------------------------------
 
 def service_facts(entry, counters=True):
-    service = entry.service
-    facts = dict(service.key._asdict(), name=str(service.key))
-    facts.update((name, getattr(service, name)) for name in SERVICE_FIELDS)
+    service, rs_stats = entry.service, entry.rs_stats
+    facts = dict(zip(ServiceKey._fields, service.key))  # half the time of _asdict() and a generator: 1000s of these
+    facts["name"] = str(service.key)
+    for name in SERVICE_FIELDS:
+        facts[name] = getattr(service, name)
     facts["scheduler_flags"] = list(service.scheduler_flags)
-    facts["realservers"] = [realserver_facts(entry.realservers[rs_key], entry.rs_stats.get(rs_key, {}), counters)
+    facts["realservers"] = [realserver_facts(entry.realservers[rs_key], rs_stats.get(rs_key, {}), counters)
                             for rs_key in sorted(entry.realservers)]
     if counters:
         facts.update(entry.stats)
@@ -711,6 +714,7 @@ def failure_hint(op, code):
     return None
 
 
+@collector_paused()
 def reconcile_ipvs(spec, check_mode, diff):
     """Converge one namespace's IPVS table; returns the module result (``diff`` only if asked: it costs)."""
     check_netns_exists("netns", spec.netns)

@@ -1,5 +1,6 @@
 """IPVS specs, kernel attribute translation and the pure planner: no kernel."""
 
+import gc
 import socket
 import struct
 
@@ -9,6 +10,7 @@ from hypothesis import strategies as st
 
 from ansible_collections.vnet.linux.plugins.module_utils import _ipvs as ipvs
 from ansible_collections.vnet.linux.plugins.module_utils import _netlink_ipvs as codec
+from ansible_collections.vnet.linux.plugins.module_utils._converge import collector_paused
 from ansible_collections.vnet.linux.plugins.module_utils._model import VnetError
 
 VIP = "192.0.2.80"
@@ -478,3 +480,24 @@ def test_plan_reaches_the_declared_state_and_touches_nothing_else(table, wanted,
     after = ipvs.apply_ops(table, ops)
     assert dict((key, (e.service, e.realservers)) for key, e in after.items()) == model
     assert ipvs.plan_ipvs(want, after, draining) == [], "a second run plans nothing"
+
+
+def test_the_collector_is_paused_for_a_run_and_restored_even_on_error():
+    @collector_paused()
+    def run(fail):
+        assert not gc.isenabled()
+        if fail:
+            raise VnetError("boom")
+
+    assert gc.isenabled()
+    run(False)
+    assert gc.isenabled()
+    with pytest.raises(VnetError):
+        run(True)
+    assert gc.isenabled()
+    gc.disable()  # a caller that paused it itself keeps it paused
+    try:
+        run(False)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
