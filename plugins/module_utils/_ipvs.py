@@ -394,20 +394,18 @@ RS_COUNTER_FIELDS = tuple(name for name, _attr in RS_COUNTER_NAMES)
 
 def realserver_from_kernel(row, service_family):
     """The RealServer of a DEST_ROW row (an absent attribute reads 0, as the kernel's default)."""
-    address, family, port, method, weight, upper, lower, tun_type, tun_port, tun_flags = row[:len(DEST_FIELDS)]
+    address, family, port, method, weight, upper, lower, type_id, kernel_tun_port, tun_flags = row[:len(DEST_FIELDS)]
     forward = FORWARD_NAMES.get(method, str(method))
-    tun_port_kept = tun_csum = None
+    tun_type = tun_port = tun_csum = None
     if forward == "tunnel":
-        tun_type = TUN_TYPE_NAMES.get(tun_type)
+        tun_type = TUN_TYPE_NAMES.get(type_id)
         if tun_type == "gue":
-            tun_port_kept = tun_port
+            tun_port = kernel_tun_port
         if tun_type != "ipip":  # ipip ignores the checksum flags
             tun_csum = TUN_CSUM_NAMES.get(tun_flags & 0x3, "csum")
-    else:
-        tun_type = None
     return RealServer(address=address_from_kernel(FAMILY_NAMES.get(family, service_family), address), port=port,
                       weight=weight, upper_threshold=upper, lower_threshold=lower,
-                      forward=forward, tun_type=tun_type, tun_port=tun_port_kept, tun_csum=tun_csum)
+                      forward=forward, tun_type=tun_type, tun_port=tun_port, tun_csum=tun_csum)
 
 
 def realserver_key_attrs(rs):

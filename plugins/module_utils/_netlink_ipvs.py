@@ -14,8 +14,9 @@ socket too: pyroute2's generic-netlink socket imports asyncio and ssl (54 module
 The layout is the kernel's uapi (include/uapi/linux/ip_vs.h); attribute values
 are exchanged under their kernel names, so callers compare on kernel attributes:
 ``{"IPVS_*_ATTR_*": value}`` dicts, and for dumped real servers (the bulk of a
-table) tuples of the values of the attributes the caller names. Writes go out in batches in one send each: only failures and each
-batch's last request are acked, so a batch costs one send and one receive.
+table) tuples of the values of the attributes the caller names. Writes go out
+in batches in one send each: only failures and each batch's last request are
+acked, so a batch costs one send and one receive.
 """
 
 from __future__ import annotations
@@ -259,10 +260,11 @@ class Layout:
         return attrs
 
     def row(self, data, offset, fields):
-        """row_of(read(...), fields) without the dict: one C-level pick from the values (layouts with
-        neither strings nor flag pairs; None otherwise or if the headers differ)."""
+        """row_of(read(...), fields), or None if the record's headers differ. Without strings or flag pairs
+        to convert (real servers) it skips the dict: one C-level pick from the values."""
         if self.strings or self.pairs:
-            return None
+            attrs = self.read(data, offset)
+            return None if attrs is None else row_of(attrs, fields)
         values = self.values(data, offset)
         if values is None:
             return None

@@ -327,6 +327,10 @@ def test_learned_layouts_read_records_exactly_as_the_generic_walk():
     for data in (first, second):
         generic = codec.row_of(codec.decode_attrs(data, 0, len(data), codec.DEST_DECODER), ipvs.DEST_ROW)
         assert codec.decode_row(data, 0, len(data), codec.DEST_DECODER, ipvs.DEST_ROW) == generic
+    service_fields = ("IPVS_SVC_ATTR_SCHED_NAME", "IPVS_SVC_ATTR_FLAGS", "IPVS_SVC_ATTR_PORT", "IPVS_STATS_ATTR_CONNS")
+    service_layout = codec.LAYOUTS[(id(codec.SERVICE_DECODER), len(service))]
+    assert service_layout.row(service, 0, service_fields) == codec.row_of(
+        codec.decode_attrs(service, 0, len(service), codec.SERVICE_DECODER), service_fields)  # strings and pairs
     layout = codec.LAYOUTS[(id(codec.DEST_DECODER), len(first))]
     assert layout.usable and layout.read(second, 0) is not None
     assert layout.row(first, 0, ipvs.DEST_ROW)[ipvs.DEST_ROW.index("IPVS_DEST_ATTR_TUN_PORT")] == 6080  # network order
