@@ -20,7 +20,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._pyroute2 import HAS_PY
 
 if HAS_PYROUTE2:
     from ansible_collections.vnet.linux.plugins.module_utils._pyroute2 import (
-        NetlinkError, ifinfmsg, new_request_compiler, nla, open_iproute, pyroute2_netns)
+        NetlinkError, link_message_class, new_request_compiler, open_iproute, pyroute2_netns)
 
 IFF_UP = 0x1
 NETNS_RUN_DIR = "/run/netns"
@@ -65,17 +65,17 @@ def kernel_call(action):
 
 
 def list_netns():
-    return sorted(pyroute2_netns.listnetns())
+    return sorted(pyroute2_netns().listnetns())
 
 
 def create_netns(name):
     with netns_call("create network namespace %r" % name):
-        pyroute2_netns.create(name)
+        pyroute2_netns().create(name)
 
 
 def remove_netns(name):
     with netns_call("delete network namespace %r" % name):
-        pyroute2_netns.remove(name)
+        pyroute2_netns().remove(name)
 
 
 @contextmanager
@@ -102,21 +102,44 @@ def netns_path(name):
 
 @contextmanager
 def inside_netns(netns):
-    """Run the block in ``netns`` (this thread, via pyroute2's setns; the namespace must exist):
-    sockets opened meanwhile live there. No helper process, unlike pyroute2's netns= sockets
-    (a fork each, ~5 ms on a host)."""
+    """Run the block in ``netns`` (this thread; the namespace must exist): sockets opened meanwhile
+    live there. No helper process, unlike pyroute2's netns= sockets (a fork each, ~5 ms on a host)."""
     if netns is None:
         yield
         return
     home = os.open("/proc/self/ns/net", os.O_RDONLY)
     try:
-        pyroute2_netns.setns(netns, flags=0)
+        enter_netns_at(netns_path(netns))
         try:
             yield
         finally:
-            pyroute2_netns.setns(home, flags=0)
+            setns(home)
     finally:
         os.close(home)
+
+
+def enter_netns_at(path):
+    target = os.open(path, os.O_RDONLY)
+    try:
+        setns(target)
+    finally:
+        os.close(target)
+
+
+CLONE_NEWNET = 0x40000000
+
+
+def setns(fd):
+    """setns(2) into the network namespace open at ``fd``: os.setns from Python 3.12, libc's before
+    (ctypes: basic.py has imported it already). Not pyroute2's setns: it finds libc with an
+    ``ldconfig -p`` subprocess in every module run."""
+    if hasattr(os, "setns"):
+        os.setns(fd, CLONE_NEWNET)
+        return
+    import ctypes
+    if ctypes.CDLL(None, use_errno=True).setns(fd, CLONE_NEWNET) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code))
 
 
 # rtnetlink numbers the lean link dump needs (linux/netlink.h, linux/rtnetlink.h, linux/if_link.h).
@@ -166,7 +189,7 @@ def read_linkinfo(link, raw):
     if [attr[0] for attr in nested] == [IFLA_INFO_KIND]:  # veth, ifb...: no data to decode
         link.kind = raw[nested[0][1]:nested[0][2]].split(b"\0", 1)[0].decode("ascii")
         return
-    info = ifinfmsg.ifinfo(raw)
+    info = link_message_class().ifinfo(raw)
     info.decode()
     link.kind = info.get_attr("IFLA_INFO_KIND")
     link.data = nla_dict(info.get_attr("IFLA_INFO_DATA"))
@@ -624,22 +647,3 @@ def sole_redirect(actions):
 # pyroute2's brport() keywords for the flags users name (it ignores unknown keywords silently: hairpin is "mode").
 BRPORT_KEYWORDS = {"hairpin": "mode", "isolated": "isolated", "learning": "learning",
                    "flood": "unicast_flood", "neigh_suppress": "neigh_suppress"}
-
-
-# --- ipvlan/ipvtap attributes (vnet_ipvlan) ------------------------------
-def register_ipvlan_attributes():
-    """pyroute2 0.9.7 knows IFLA_IPVLAN_MODE only, and only for kind ipvlan: it would silently drop
-    IFLA_IPVLAN_FLAGS and not decode ipvtap's attributes. Define both for both kinds (keywords
-    ``ipvlan_mode``, ``ipvlan_flags``), without touching how other kinds are decoded."""
-
-    class IpvlanData(nla):
-        prefix = "IFLA_"
-        nla_map = (("IFLA_IPVLAN_UNSPEC", "none"),
-                   ("IFLA_IPVLAN_MODE", "uint16"),
-                   ("IFLA_IPVLAN_FLAGS", "uint16"))
-
-    ifinfmsg.ifinfo.data_map.update(ipvlan=IpvlanData, ipvtap=IpvlanData)
-
-
-if HAS_PYROUTE2:
-    register_ipvlan_attributes()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from functools import lru_cache
 
 
 def register_pyroute2_without_init():
@@ -37,16 +38,14 @@ def register_pyroute2_without_init():
     sys.modules["pyroute2"] = package
 
 
-__all__ = ["HAS_PYROUTE2", "PYROUTE2_IMPORT_ERROR", "NetlinkError", "genlmsg", "ifinfmsg", "new_request_compiler",
-           "nla", "open_generic_socket", "open_iproute", "pyroute2_netns"]
+__all__ = ["HAS_PYROUTE2", "PYROUTE2_IMPORT_ERROR", "NetlinkError", "genlmsg", "link_message_class",
+           "new_request_compiler", "nla", "open_generic_socket", "open_iproute", "pyroute2_netns"]
 
 register_pyroute2_without_init()
 
 try:
-    import pyroute2.netns as pyroute2_netns
     from pyroute2.netlink import genlmsg, nla
     from pyroute2.netlink.exceptions import NetlinkError
-    from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
     HAS_PYROUTE2 = True
     PYROUTE2_IMPORT_ERROR = None
 except ImportError as exc:  # pragma: no cover - exercised by ansible-test import sanity
@@ -55,19 +54,51 @@ except ImportError as exc:  # pragma: no cover - exercised by ansible-test impor
     genlmsg = object  # a base class in _netlink_ipvs
 
 
-# pyroute2's socket classes are imported on first use: with asyncio (and IPRoute's mock backend) they
-# are a third of a link module's start (~60 ms on a host, seconds under the VM tier's emulated CPU), and
-# the common create, set and dump paths encode and parse their own messages on plain sockets.
+# pyroute2's socket classes, its link message class and its namespace tools are imported on first use:
+# with asyncio (and IPRoute's mock backend) the sockets are a third of a link module's start (~60 ms on a
+# host, seconds under the VM tier's emulated CPU), the other two ~10 ms more (ctypes, multiprocessing,
+# the link kinds' attribute maps), and the common create, set and dump paths encode and parse their own
+# messages on plain sockets.
 def open_iproute(netns=None):
     """pyroute2's rtnetlink socket, inside ``netns`` when given (flags=0: never creating it)."""
+    link_message_class()
     from pyroute2.iproute import IPRoute
     return IPRoute(netns=netns, flags=0) if netns else IPRoute()
 
 
 def new_request_compiler():
     """pyroute2's IPBatch: encodes requests without sending them."""
+    link_message_class()
     from pyroute2.iproute import IPBatch
     return IPBatch()
+
+
+@lru_cache(maxsize=None)
+def link_message_class():
+    """pyroute2's ifinfmsg, taught the ipvlan attributes before anything encodes or decodes with it."""
+    from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
+    register_ipvlan_attributes(ifinfmsg)
+    return ifinfmsg
+
+
+def register_ipvlan_attributes(ifinfmsg):
+    """pyroute2 0.9.7 knows IFLA_IPVLAN_MODE only, and only for kind ipvlan: it would silently drop
+    IFLA_IPVLAN_FLAGS and not decode ipvtap's attributes. Define both for both kinds (keywords
+    ``ipvlan_mode``, ``ipvlan_flags``), without touching how other kinds are decoded."""
+
+    class IpvlanData(nla):
+        prefix = "IFLA_"
+        nla_map = (("IFLA_IPVLAN_UNSPEC", "none"),
+                   ("IFLA_IPVLAN_MODE", "uint16"),
+                   ("IFLA_IPVLAN_FLAGS", "uint16"))
+
+    ifinfmsg.ifinfo.data_map.update(ipvlan=IpvlanData, ipvtap=IpvlanData)
+
+
+def pyroute2_netns():
+    """pyroute2's namespace tools (create, remove, list)."""
+    import pyroute2.netns
+    return pyroute2.netns
 
 
 def open_generic_socket():

@@ -9,13 +9,14 @@ MODULE_UTILS = "ansible_collections.vnet.linux.plugins.module_utils."
 LINK_ENGINE = {"_engine", "_plan", "_kinds", "_kind", "_brport"}
 
 
-def loaded_after(code):
-    """The vnet module_utils a fresh interpreter has imported after running ``code``."""
-    listing = "import sys; print(' '.join(sorted(m for m in sys.modules if m.startswith(%r))))" % MODULE_UTILS
+def loaded_after(code, prefix=MODULE_UTILS):
+    """The modules under ``prefix`` (vnet's module_utils by default) a fresh interpreter has imported
+    after running ``code``, without the prefix."""
+    listing = "import sys; print(' '.join(sorted(m for m in sys.modules if m.startswith(%r))))" % prefix
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
     out = subprocess.run([sys.executable, "-c", code + "\n" + listing], env=env, check=True,
                          capture_output=True, text=True).stdout
-    return set(name[len(MODULE_UTILS):] for name in out.split())
+    return set(name[len(prefix):] for name in out.split())
 
 
 def test_the_engine_loads_no_kind_until_asked():
@@ -33,3 +34,11 @@ def test_ipvs_module_compiles_no_link_code():
     loaded = loaded_after("import ansible_collections.vnet.linux.plugins.modules.vnet_ipvs_tun")
     assert "_ipvs" in loaded
     assert not loaded & LINK_ENGINE and not [name for name in loaded if name.startswith("_kind_")]
+
+
+def test_link_modules_import_no_pyroute2_they_do_not_run():
+    """The link message class and the namespace tools are imported when used (a link dump with kind
+    data, a pyroute2-encoded request, vnet_netns): not in a veth task's run."""
+    code = "import ansible_collections.vnet.linux.plugins.modules.vnet_veth"
+    assert loaded_after(code, "pyroute2.") == {"common", "netlink", "netlink.exceptions"}
+    assert not loaded_after(code, "multiprocessing")
