@@ -92,8 +92,9 @@ def main():
     print("%-48s %10s  %-9s %s" % ("benchmark", "figure", "target", "detail"))
     for name, figure, target, detail in rows:
         print("%-48s %10.2f  %-9s %s" % (name, figure, target, detail))
-    print("(medians: 1000 links over %d rounds, single tasks and the ping task over %d; the ping task, the fixed "
-          "Ansible cost, is subtracted: %.3fs)" % (len(rounds), len(samples["One vnet_veth"]), ping))
+    print("(medians: 1000 links over %d rounds, ip -batch first in half of them, each step on a settled kernel; "
+          "single tasks and the ping task over %d; the ping task, the fixed Ansible cost, is subtracted: %.3fs)"
+          % (len(rounds), len(samples["One vnet_veth"]), ping))
 
 
 if __name__ == "__main__":
