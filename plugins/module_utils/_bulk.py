@@ -11,6 +11,8 @@ explicit scope (name prefix and/or kinds) and never a device a listed item owns.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
 
@@ -41,10 +43,7 @@ def item_spec(index, item, netns):
         raise VnetError("%s: kind %r is not one of %s" % (where, item.get("kind"), ", ".join(sorted(KINDS))))
     params = dict((key, value) for key, value in item.items() if key != "kind")
     params.setdefault("netns", netns)
-    validator = ArgumentSpecValidator(
-        link_argument_spec(name=dict(type="str", required=True), **kind.argument_spec),
-        required_if=kind.required_if)
-    result = validator.validate(params)
+    result = validator_of(kind.name).validate(params)
     if result.errors.errors:  # the container itself is always truthy
         messages = ["unsupported parameters: %s" % error.msg if isinstance(error, UnsupportedError) else error.msg
                     for error in result.errors]
@@ -53,6 +52,14 @@ def item_spec(index, item, netns):
         return kind.spec(result.validated_parameters)
     except VnetError as exc:
         raise VnetError("%s (%s %s): %s" % (where, kind.name, item.get("name"), exc))
+
+
+@lru_cache(maxsize=None)
+def validator_of(kind_name):
+    """The argument validator of a kind's items, built once per kind (1000 veth items: 1000 builds were ~6 ms)."""
+    kind = KINDS[kind_name]
+    return ArgumentSpecValidator(link_argument_spec(name=dict(type="str", required=True), **kind.argument_spec),
+                                 required_if=kind.required_if)
 
 
 def order_specs(specs):
