@@ -39,7 +39,7 @@ def register_pyroute2_without_init():
 
 
 __all__ = ["HAS_PYROUTE2", "PYROUTE2_IMPORT_ERROR", "NetlinkError", "genlmsg", "link_message_class",
-           "new_request_compiler", "nla", "open_generic_socket", "open_iproute", "pyroute2_netns"]
+           "new_request_compiler", "open_generic_socket", "open_iproute", "pyroute2_netns"]
 
 register_pyroute2_without_init()
 
@@ -56,8 +56,8 @@ except ImportError as exc:  # pragma: no cover - exercised by ansible-test impor
 
 # pyroute2's socket classes, its link message class and its namespace tools are imported on first use:
 # with asyncio (and IPRoute's mock backend) the sockets are a third of a link module's start (~60 ms on a
-# host, seconds under the VM tier's emulated CPU), the other two ~10 ms more (ctypes, multiprocessing,
-# the link kinds' attribute maps), and the common create, set and dump paths encode and parse their own
+# host, seconds under the VM tier's emulated CPU), the other two ~10 ms more (multiprocessing, the link
+# kinds' attribute maps), and the common create, set and dump paths encode and parse their own
 # messages on plain sockets.
 def open_iproute(netns=None):
     """pyroute2's rtnetlink socket, inside ``netns`` when given (flags=0: never creating it)."""
