@@ -131,8 +131,8 @@ CLONE_NEWNET = 0x40000000
 
 def setns(fd):
     """setns(2) into the network namespace open at ``fd``: os.setns from Python 3.12, libc's before
-    (ctypes: basic.py has imported it already). Not pyroute2's setns: it finds libc with an
-    ``ldconfig -p`` subprocess in every module run."""
+    (ctypes: basic.py has imported it already). Not pyroute2's setns: to find libc, it runs
+    ``ldconfig -p`` in every module run."""
     if hasattr(os, "setns"):
         os.setns(fd, CLONE_NEWNET)
         return
