@@ -3,12 +3,13 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The generic-netlink families of IPVS and FOU (GUE receive ports): the other place touching pyroute2.
 
-pyroute2 enters the namespace (setns, never creating it). IPVS messages, though,
-are packed and read here with ``struct`` on a plain netlink socket: pyroute2's NLA
-objects cost ~0.2 ms to encode and ~0.5 ms to read per message, its socket wrapper
-adds work to every send and receive, and its netns sockets fork a helper process;
-together an order of magnitude slower than ``ipvsadm -R`` for a 1000 services x 4
-real servers table (more under TCG). The IPVS family's id is looked up on that
+Each socket is opened inside its namespace (``_netlink.inside_netns``: setns(2), never
+creating it). IPVS messages are packed and read here with ``struct`` on that plain
+netlink socket, not with pyroute2: its NLA objects cost ~0.2 ms to encode and
+~0.5 ms to read per message, its socket wrapper adds work to every send and
+receive, and its netns sockets fork a helper process; together an order of
+magnitude slower than ``ipvsadm -R`` for a 1000 services x 4 real servers table
+(more under TCG). The IPVS family's id is looked up on that
 socket too: pyroute2's generic-netlink socket imports asyncio and ssl (54 modules,
 ~60 ms of every vnet_ipvs_tun run, seconds under TCG) for that one request.
 The layout is the kernel's uapi (include/uapi/linux/ip_vs.h); attribute values
