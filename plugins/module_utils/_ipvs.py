@@ -17,7 +17,8 @@ import ipaddress
 import socket
 import struct
 from collections import namedtuple
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Dict, List, Optional, Tuple
 
 from ansible_collections.vnet.linux.plugins.module_utils._converge import (
@@ -74,39 +75,30 @@ def host_port(address, port):
     return ("[%s]:%d" if ":" in address else "%s:%d") % (address, port)
 
 
-# Values, never mutated (replace() makes changed copies); not frozen, which costs ~2 us per object
-# in __init__: thousands of them are read and built per run.
-@dataclass
-class RealServer:
-    address: str
-    port: int
-    weight: int = 1
-    upper_threshold: int = 0
-    lower_threshold: int = 0
-    forward: str = "tunnel"
-    tun_type: Optional[str] = "ipip"  # None unless forward is tunnel
-    tun_port: Optional[int] = None    # gue only
-    tun_csum: Optional[str] = None    # gue and gre only
-
-    @property
-    def key(self):
-        return (self.address, self.port)
-
-
 RS_FIELDS = ("weight", "upper_threshold", "lower_threshold", "forward", "tun_type", "tun_port", "tun_csum")
 
 
-@dataclass
-class Service:
-    key: ServiceKey
-    scheduler: str = DEFAULT_SCHEDULER
-    persistence_timeout: int = 0      # 0: not persistent
-    persistence_netmask: object = 32  # prefix length (a dotted mask only if the kernel has a non-contiguous one)
-    scheduler_flags: Tuple[str, ...] = ()
-    one_packet: bool = False
+# Values as tuples: a run reads and compares thousands of them, and a tuple is built and compared in C
+# (a dataclass's __init__ and __eq__ are Python: ~40% of an IPVS no-op's conversion time under TCG).
+class RealServer(namedtuple("RealServer", ("address", "port") + RS_FIELDS,
+                            defaults=(1, 0, 0, "tunnel", "ipip", None, None))):
+    """tun_type is None unless forward is tunnel; tun_port is gue's only; tun_csum gue's and gre's only."""
+
+    __slots__ = ()
+
+    @property
+    def key(self):
+        return self[:2]
 
 
 SERVICE_FIELDS = ("scheduler", "persistence_timeout", "persistence_netmask", "scheduler_flags", "one_packet")
+
+
+class Service(namedtuple("Service", ("key",) + SERVICE_FIELDS, defaults=(DEFAULT_SCHEDULER, 0, 32, (), False))):
+    """persistence_timeout 0: not persistent; persistence_netmask: a prefix length (a dotted mask only if the
+    kernel has a non-contiguous one)."""
+
+    __slots__ = ()
 
 
 @dataclass
@@ -133,8 +125,8 @@ class TableEntry:
     service: Service
     realservers: Dict[Tuple[str, int], RealServer] = field(default_factory=dict)
     stats: Dict[str, int] = field(default_factory=dict)
-    # per real server: the stats plus active/inactive/persistent connections
-    rs_stats: Dict[Tuple[str, int], Dict[str, int]] = field(default_factory=dict)
+    # per real server: its counters as a tuple in RS_COUNTER_FIELDS order (the kernel's row, not a dict each)
+    rs_stats: Dict[Tuple[str, int], Tuple[int, ...]] = field(default_factory=dict)
 
 
 # --- want: parameters -> specs -------------------------------------------------
@@ -344,17 +336,20 @@ def service_from_kernel(attrs):
         protocol = attrs["IPVS_SVC_ATTR_PROTOCOL"]
         key = ServiceKey(family, PROTOCOL_NAMES.get(protocol, str(protocol)),
                          address_from_kernel(family, attrs["IPVS_SVC_ATTR_ADDR"]), attrs["IPVS_SVC_ATTR_PORT"], None)
-    flags = attrs["IPVS_SVC_ATTR_FLAGS"][0] & ~F_HASHED
-    scheduler = attrs.get("IPVS_SVC_ATTR_SCHED_NAME", "none")
+    return Service._make((key,) + service_settings(family, attrs.get("IPVS_SVC_ATTR_SCHED_NAME", "none"),
+                                                   attrs["IPVS_SVC_ATTR_FLAGS"][0], attrs["IPVS_SVC_ATTR_TIMEOUT"],
+                                                   attrs["IPVS_SVC_ATTR_NETMASK"]))
+
+
+# A table repeats a few combinations of settings thousands of times: each is converted once.
+@lru_cache(maxsize=None)
+def service_settings(family, scheduler, kernel_flags, timeout, netmask):
+    """SERVICE_FIELDS' values of a service's kernel settings."""
+    flags = kernel_flags & ~F_HASHED
     names = SCHED_FLAG_NAMES.get(scheduler, GENERIC_FLAG_NAMES)
-    return Service(
-        key=key,
-        scheduler=scheduler,
-        persistence_timeout=attrs["IPVS_SVC_ATTR_TIMEOUT"] if flags & F_PERSISTENT else 0,
-        persistence_netmask=netmask_from_kernel(family, attrs["IPVS_SVC_ATTR_NETMASK"]),
-        scheduler_flags=tuple(sorted(name for name, bit in zip(names, SCHED_FLAG_BITS) if flags & bit)),
-        one_packet=bool(flags & F_ONEPACKET),
-    )
+    return (scheduler, timeout if flags & F_PERSISTENT else 0, netmask_from_kernel(family, netmask),
+            tuple(sorted(name for name, bit in zip(names, SCHED_FLAG_BITS) if flags & bit)),
+            bool(flags & F_ONEPACKET))
 
 
 def service_key_attrs(key):
@@ -389,12 +384,21 @@ DEST_FIELDS = ("IPVS_DEST_ATTR_ADDR", "IPVS_DEST_ATTR_ADDR_FAMILY", "IPVS_DEST_A
                "IPVS_DEST_ATTR_WEIGHT", "IPVS_DEST_ATTR_U_THRESH", "IPVS_DEST_ATTR_L_THRESH",
                "IPVS_DEST_ATTR_TUN_TYPE", "IPVS_DEST_ATTR_TUN_PORT", "IPVS_DEST_ATTR_TUN_FLAGS")
 DEST_ROW = DEST_FIELDS + tuple(attr for _name, attr in RS_COUNTER_NAMES)
+COUNTERS_AT = len(DEST_FIELDS)  # where a row's counters start
 RS_COUNTER_FIELDS = tuple(name for name, _attr in RS_COUNTER_NAMES)
+ACTIVE_CONNECTIONS = RS_COUNTER_FIELDS.index("active_connections")
+CONN_FIELDS = tuple(name for name, _attr in CONN_NAMES)
 
 
 def realserver_from_kernel(row, service_family):
     """The RealServer of a DEST_ROW row (an absent attribute reads 0, as the kernel's default)."""
-    address, family, port, method, weight, upper, lower, type_id, kernel_tun_port, tun_flags = row[:len(DEST_FIELDS)]
+    address = address_from_kernel(FAMILY_NAMES.get(row[1], service_family), row[0])
+    return RealServer._make((address, row[2]) + realserver_settings(*row[3:COUNTERS_AT]))
+
+
+@lru_cache(maxsize=None)
+def realserver_settings(method, weight, upper, lower, type_id, kernel_tun_port, tun_flags):
+    """RS_FIELDS' values of a real server's kernel settings."""
     forward = FORWARD_NAMES.get(method, str(method))
     tun_type = tun_port = tun_csum = None
     if forward == "tunnel":
@@ -403,9 +407,7 @@ def realserver_from_kernel(row, service_family):
             tun_port = kernel_tun_port
         if tun_type != "ipip":  # ipip ignores the checksum flags
             tun_csum = TUN_CSUM_NAMES.get(tun_flags & 0x3, "csum")
-    return RealServer(address=address_from_kernel(FAMILY_NAMES.get(family, service_family), address), port=port,
-                      weight=weight, upper_threshold=upper, lower_threshold=lower,
-                      forward=forward, tun_type=tun_type, tun_port=tun_port, tun_csum=tun_csum)
+    return weight, upper, lower, forward, tun_type, tun_port, tun_csum
 
 
 def realserver_key_attrs(rs):
@@ -430,11 +432,6 @@ def realserver_attrs(rs):
 
 def service_counters(attrs):
     return {name: attrs.get(attr, 0) for name, attr in STATS_NAMES}
-
-
-def realserver_counters(row):
-    """The counters of a DEST_ROW row by their result names."""
-    return dict(zip(RS_COUNTER_FIELDS, row[len(DEST_FIELDS):]))
 
 
 # --- plan ----------------------------------------------------------------------------
@@ -502,10 +499,10 @@ def realserver_ops(spec, key, wanted, have, draining):
         if (key, rs_key) not in draining:
             ops.append(Op("delete", rs_label(key, rs), spec.netns, REALSERVER, reason="not listed", spec=(key, rs)))
         elif rs.weight != 0:
-            active = have.rs_stats.get(rs_key, {}).get("active_connections", 0)
+            active = have.rs_stats.get(rs_key, ZERO_RS_COUNTERS)[ACTIVE_CONNECTIONS]
             ops.append(Op("set", rs_label(key, rs), spec.netns, REALSERVER, changes={"weight": 0},
                           reason="drain: not listed, %d active connections" % active,
-                          spec=(key, replace(rs, weight=0))))
+                          spec=(key, rs._replace(weight=0))))
     for rs in wanted:
         kernel_rs = current.get(rs.key)
         if kernel_rs is None:
@@ -536,14 +533,14 @@ def drain_decisions(spec, table):
         wanted = set(rs.key for rs in entry.realservers)
         keep.update((entry.service.key, rs_key) for rs_key, counters in have.rs_stats.items()
                     if rs_key not in wanted and rs_key in have.realservers
-                    and counters.get("active_connections", 0) > 0)
+                    and counters[ACTIVE_CONNECTIONS] > 0)
     return frozenset(keep)
 
 
 # --- the table after a plan (check mode's prediction; the tests' model) ------------------------
 
 ZERO_STATS = dict((name, 0) for name, _attr in STATS_NAMES)
-ZERO_RS_COUNTERS = dict((name, 0) for name, _attr in RS_COUNTER_NAMES)
+ZERO_RS_COUNTERS = (0,) * len(RS_COUNTER_NAMES)
 
 
 def apply_ops(table, ops):
@@ -566,7 +563,7 @@ def apply_ops(table, ops):
             entry.rs_stats.pop(obj.key, None)
         else:
             entry.realservers[obj.key] = obj
-            entry.rs_stats.setdefault(obj.key, dict(ZERO_RS_COUNTERS))
+            entry.rs_stats.setdefault(obj.key, ZERO_RS_COUNTERS)
     return result
 
 
@@ -576,21 +573,19 @@ def service_facts(entry, counters=True):
     service, rs_stats = entry.service, entry.rs_stats
     facts = dict(zip(ServiceKey._fields, service.key))  # half the time of _asdict() and a generator: 1000s of these
     facts["name"] = str(service.key)
-    for name in SERVICE_FIELDS:
-        facts[name] = getattr(service, name)
+    facts.update(zip(SERVICE_FIELDS, service[1:]))
     facts["scheduler_flags"] = list(service.scheduler_flags)
-    facts["realservers"] = [realserver_facts(entry.realservers[rs_key], rs_stats.get(rs_key, {}), counters)
-                            for rs_key in sorted(entry.realservers)]
+    realservers = entry.realservers
     if counters:
+        facts["realservers"] = [dict(zip(RS_FACT_FIELDS, realservers[rs_key] + rs_stats.get(rs_key, ZERO_RS_COUNTERS)))
+                                for rs_key in sorted(realservers)]
         facts.update(entry.stats)
+    else:
+        facts["realservers"] = [realservers[rs_key]._asdict() for rs_key in sorted(realservers)]
     return facts
 
 
-def realserver_facts(rs, stats, counters):
-    facts = dict(rs.__dict__)  # address, port and RS_FIELDS
-    if counters:
-        facts.update(stats)
-    return facts
+RS_FACT_FIELDS = RealServer._fields + RS_COUNTER_FIELDS
 
 
 def table_facts(table):
@@ -611,9 +606,8 @@ def table_diff(spec, before, projected):
 
 
 def draining_facts(table, draining):
-    return [dict(service=str(key), address=rs_key[0], port=rs_key[1],
-                 weight=table[key].realservers[rs_key].weight,
-                 **dict((name, table[key].rs_stats.get(rs_key, {}).get(name, 0)) for name, _attr in CONN_NAMES))
+    return [dict(service=str(key), address=rs_key[0], port=rs_key[1], weight=table[key].realservers[rs_key].weight,
+                 **dict(zip(CONN_FIELDS, table[key].rs_stats.get(rs_key, ZERO_RS_COUNTERS)[len(STATS_NAMES):])))
             for key, rs_key in sorted(draining, key=str)
             if key in table and rs_key in table[key].realservers]
 
@@ -645,11 +639,11 @@ class IpvsView:
             if previous is not None and key not in self.touched:
                 entry.realservers, entry.rs_stats = previous.realservers, previous.rs_stats
             else:
-                for row in self.client.dests(service_key_attrs(key), DEST_ROW):
+                for row in self.client.dests(attrs, DEST_ROW):
                     rs = realserver_from_kernel(row, key.family)
                     rs_key = rs.key
                     entry.realservers[rs_key] = rs
-                    entry.rs_stats[rs_key] = realserver_counters(row)
+                    entry.rs_stats[rs_key] = row[COUNTERS_AT:]
             table[key] = entry
         return table
 

@@ -99,6 +99,13 @@ STATS_ATTRS = {
 SCALARS = {"u8": struct.Struct("=B"), "u16": struct.Struct("=H"), "u32": struct.Struct("=I"),
            "u64": struct.Struct("=Q"), "be16": struct.Struct("!H"), "flags": struct.Struct("=II")}
 
+# A real-server dump request, packed whole (a table read sends one per service): netlink and
+# generic-netlink headers, the service nest's header, then its key attributes (header, value, padding;
+# the port is big-endian on the wire, packed here as the native u16 htons gives).
+DUMP_HEADERS_SIZE = NLMSG_HDR.size + GENL_HDR.size
+DEST_DUMP_BY_ADDRESS = struct.Struct("=IHHIIBBHHH" + "HHH2x" + "HHH2x" + "HH16s" + "HHH2x")
+DEST_DUMP_BY_FWMARK = struct.Struct("=IHHIIBBHHH" + "HHH2x" + "HHI")
+
 # Failures are acked one datagram each (with the request echoed): a batch's worth must fit the
 # receive buffer (rmem_max is 208 KiB by default, an error costs ~1 KiB of it), or the kernel drops them.
 BATCH_SIZE = 128
@@ -390,21 +397,39 @@ class IpvsClient:
     # --- have -----------------------------------------------------------
     def services(self):
         """[{IPVS_SVC_ATTR_*: value}] of every virtual service."""
-        return self.dump("get_service", None, IPVS_CMD_ATTR_SERVICE,
+        seq = self.next_seq()
+        return self.dump("dump IPVS service", seq, self.message("get_service", NLM_F_REQUEST | NLM_F_DUMP, seq),
+                         IPVS_CMD_ATTR_SERVICE,
                          lambda data, start, end: decode_record(data, start, end, SERVICE_DECODER))
 
-    def dests(self, service_key, fields):
-        """The real servers of one service, given its key attributes: a row_of tuple of ``fields`` each
-        (the hot path: a service has a dump of its own, and real servers outnumber services)."""
-        return self.dump("get_dest", service_key, IPVS_CMD_ATTR_DEST,
+    def dests(self, service, fields):
+        """The real servers of one service, given its attributes as services() dumped them (only the key
+        ones are sent): a row_of tuple of ``fields`` each (the hot path: a service has a dump of its own,
+        and real servers outnumber services)."""
+        seq = self.next_seq()
+        return self.dump("dump IPVS dest", seq, self.dest_dump_request(seq, service), IPVS_CMD_ATTR_DEST,
                          lambda data, start, end: decode_row(data, start, end, DEST_DECODER, fields))
 
-    def dump(self, command, service_key, nest_type, decode):
-        """One dump request, each record's ``nest_type`` payload read by ``decode(data, start, end)``;
-        the kernel runs one dump per socket at a time."""
-        action = "dump IPVS %s" % command[4:]
-        seq = self.next_seq()
-        self.send(action, self.message(command, NLM_F_REQUEST | NLM_F_DUMP, seq, service_key))
+    def dest_dump_request(self, seq, service):
+        """message("get_dest", dump flags, seq, the service's key attributes), in one struct call."""
+        if service.get("IPVS_SVC_ATTR_FWMARK"):
+            return DEST_DUMP_BY_FWMARK.pack(
+                DEST_DUMP_BY_FWMARK.size, self.family_id, NLM_F_REQUEST | NLM_F_DUMP, seq, 0,
+                IPVS_CMD["get_dest"], IPVS_GENL_VERSION, 0, DEST_DUMP_BY_FWMARK.size - DUMP_HEADERS_SIZE,
+                IPVS_CMD_ATTR_SERVICE, 6, SERVICE_ATTRS["IPVS_SVC_ATTR_AF"].id, service["IPVS_SVC_ATTR_AF"],
+                8, SERVICE_ATTRS["IPVS_SVC_ATTR_FWMARK"].id, service["IPVS_SVC_ATTR_FWMARK"])
+        return DEST_DUMP_BY_ADDRESS.pack(
+            DEST_DUMP_BY_ADDRESS.size, self.family_id, NLM_F_REQUEST | NLM_F_DUMP, seq, 0,
+            IPVS_CMD["get_dest"], IPVS_GENL_VERSION, 0, DEST_DUMP_BY_ADDRESS.size - DUMP_HEADERS_SIZE,
+            IPVS_CMD_ATTR_SERVICE, 6, SERVICE_ATTRS["IPVS_SVC_ATTR_AF"].id, service["IPVS_SVC_ATTR_AF"],
+            6, SERVICE_ATTRS["IPVS_SVC_ATTR_PROTOCOL"].id, service["IPVS_SVC_ATTR_PROTOCOL"],
+            20, SERVICE_ATTRS["IPVS_SVC_ATTR_ADDR"].id, service["IPVS_SVC_ATTR_ADDR"],
+            6, SERVICE_ATTRS["IPVS_SVC_ATTR_PORT"].id, socket.htons(service["IPVS_SVC_ATTR_PORT"]))
+
+    def dump(self, action, seq, request, nest_type, decode):
+        """Send one dump request (sequence number ``seq``), each record's ``nest_type`` payload read by
+        ``decode(data, start, end)``; the kernel runs one dump per socket at a time."""
+        self.send(action, request)
         records = []
         while True:
             data = self.receive(action)

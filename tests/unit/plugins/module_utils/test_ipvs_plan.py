@@ -173,8 +173,12 @@ def test_absent_service_is_deleted_once():
 
 def with_active(table, address, active):
     entry = table[next(iter(table))]
-    entry.rs_stats[(address, 80)]["active_connections"] = active
+    entry.rs_stats[(address, 80)] = with_active_count(entry.rs_stats[(address, 80)], active)
     return table
+
+
+def with_active_count(counters, active):
+    return counters[:ipvs.ACTIVE_CONNECTIONS] + (active,) + counters[ipvs.ACTIVE_CONNECTIONS + 1:]
 
 
 def test_drain_sets_weight_zero_while_connections_are_active():
@@ -250,6 +254,11 @@ def test_ipv6_persistence_netmask_is_a_host_order_prefix_length():
     assert ipvs.service_attrs(entry.service)["IPVS_SVC_ATTR_NETMASK"] == socket.inet_aton("255.255.255.0")
 
 
+def counters_of(row):
+    """A real server's counters by name, as the table keeps them (the row's tail)."""
+    return dict(zip(ipvs.RS_COUNTER_FIELDS, row[ipvs.COUNTERS_AT:]))
+
+
 @pytest.mark.parametrize("server", [
     {"address": "198.51.100.1", "weight": 5, "upper_threshold": 100, "lower_threshold": 10},
     {"address": "198.51.100.1", "tun_type": "gue", "tun_port": 6080, "tun_csum": "remcsum"},
@@ -264,9 +273,9 @@ def test_real_server_round_trips_through_the_kernel_layout(server):
     data = codec.encode_attrs(codec.DEST_ATTRS, attrs)
     row = codec.decode_row(data, 0, len(data), codec.DEST_DECODER, ipvs.DEST_ROW)
     assert ipvs.realserver_from_kernel(row, "ipv4") == entry.realservers[0]
-    assert ipvs.realserver_counters(row)["active_connections"] == 2
-    assert ipvs.realserver_counters(row)["in_packets"] == 9
-    assert ipvs.realserver_counters(row)["out_bytes"] == 0
+    assert counters_of(row)["active_connections"] == 2
+    assert counters_of(row)["in_packets"] == 9
+    assert counters_of(row)["out_bytes"] == 0
 
 
 def test_a_kernel_without_tunnel_type_attributes_reads_as_ipip():
@@ -276,7 +285,7 @@ def test_a_kernel_without_tunnel_type_attributes_reads_as_ipip():
                  if not name.startswith("IPVS_DEST_ATTR_TUN_"))
     row = codec.row_of(decoded(codec.DEST_ATTRS, attrs, codec.DEST_DECODER), ipvs.DEST_ROW)
     assert ipvs.realserver_from_kernel(row, "ipv4") == entry.realservers[0]
-    assert set(ipvs.realserver_counters(row).values()) == {0}
+    assert set(counters_of(row).values()) == {0}
 
 
 def test_kernel_flags_we_do_not_manage_and_ipip_checksums_are_not_compared():
@@ -363,6 +372,22 @@ def test_a_batch_is_one_send_and_only_failures_and_the_last_request_are_acked():
     assert [bool(f & codec.NLM_F_ACK) for f in flags] == [False, False, True]
 
 
+@pytest.mark.parametrize("service", [
+    web(),
+    {"address": "2001:db8::80", "port": 53, "protocol": "udp"},
+    {"fwmark": 77, "family": "ipv6"},
+])
+def test_a_real_server_dump_request_is_the_generic_message_of_the_dumped_key(service):
+    """The packed request names the service by its dumped attributes exactly as message() encodes its key."""
+    client = codec.IpvsClient.__new__(codec.IpvsClient)
+    client.family_id = 30
+    (entry,) = spec(service).services
+    dumped = decoded(codec.SERVICE_ATTRS, as_dumped(ipvs.service_attrs(entry.service)), codec.SERVICE_DECODER)
+    generic = client.message("get_dest", codec.NLM_F_REQUEST | codec.NLM_F_DUMP, 7,
+                             ipvs.service_key_attrs(entry.service.key))
+    assert client.dest_dump_request(7, dumped) == generic
+
+
 # --- property: random wants against random tables ----------------------------------------------
 
 RS_ADDRESSES = ["198.51.100.%d" % i for i in (1, 2, 3)]
@@ -417,8 +442,8 @@ def kernel_tables(draw):
     present = [dict(item, state="present") for item in unique_services(draw(st.lists(service_params(), max_size=5)))]
     table = table_of(*present)
     for entry in table.values():
-        for counters in entry.rs_stats.values():
-            counters["active_connections"] = draw(st.integers(0, 2))
+        for rs_key, counters in entry.rs_stats.items():
+            entry.rs_stats[rs_key] = with_active_count(counters, draw(st.integers(0, 2)))
     return table
 
 
