@@ -103,6 +103,7 @@ SCALARS = {"u8": struct.Struct("=B"), "u16": struct.Struct("=H"), "u32": struct.
 # generic-netlink headers, the service nest's header, then its key attributes (header, value, padding;
 # the port is big-endian on the wire, packed here as the native u16 htons gives).
 DUMP_HEADERS_SIZE = NLMSG_HDR.size + GENL_HDR.size
+NLA_U16_SIZE, NLA_U32_SIZE, NLA_ADDR_SIZE = NLA_HDR.size + 2, NLA_HDR.size + 4, NLA_HDR.size + 16  # unpadded
 DEST_DUMP_BY_ADDRESS = struct.Struct("=IHHIIBBHHH" + "HHH2x" + "HHH2x" + "HH16s" + "HHH2x")
 DEST_DUMP_BY_FWMARK = struct.Struct("=IHHIIBBHHH" + "HHH2x" + "HHI")
 
@@ -412,19 +413,20 @@ class IpvsClient:
 
     def dest_dump_request(self, seq, service):
         """message("get_dest", dump flags, seq, the service's key attributes), in one struct call."""
-        if service.get("IPVS_SVC_ATTR_FWMARK"):
-            return DEST_DUMP_BY_FWMARK.pack(
-                DEST_DUMP_BY_FWMARK.size, self.family_id, NLM_F_REQUEST | NLM_F_DUMP, seq, 0,
-                IPVS_CMD["get_dest"], IPVS_GENL_VERSION, 0, DEST_DUMP_BY_FWMARK.size - DUMP_HEADERS_SIZE,
-                IPVS_CMD_ATTR_SERVICE, 6, SERVICE_ATTRS["IPVS_SVC_ATTR_AF"].id, service["IPVS_SVC_ATTR_AF"],
-                8, SERVICE_ATTRS["IPVS_SVC_ATTR_FWMARK"].id, service["IPVS_SVC_ATTR_FWMARK"])
-        return DEST_DUMP_BY_ADDRESS.pack(
-            DEST_DUMP_BY_ADDRESS.size, self.family_id, NLM_F_REQUEST | NLM_F_DUMP, seq, 0,
-            IPVS_CMD["get_dest"], IPVS_GENL_VERSION, 0, DEST_DUMP_BY_ADDRESS.size - DUMP_HEADERS_SIZE,
-            IPVS_CMD_ATTR_SERVICE, 6, SERVICE_ATTRS["IPVS_SVC_ATTR_AF"].id, service["IPVS_SVC_ATTR_AF"],
-            6, SERVICE_ATTRS["IPVS_SVC_ATTR_PROTOCOL"].id, service["IPVS_SVC_ATTR_PROTOCOL"],
-            20, SERVICE_ATTRS["IPVS_SVC_ATTR_ADDR"].id, service["IPVS_SVC_ATTR_ADDR"],
-            6, SERVICE_ATTRS["IPVS_SVC_ATTR_PORT"].id, socket.htons(service["IPVS_SVC_ATTR_PORT"]))
+        by_fwmark = bool(service.get("IPVS_SVC_ATTR_FWMARK"))
+        layout = DEST_DUMP_BY_FWMARK if by_fwmark else DEST_DUMP_BY_ADDRESS
+        head = (layout.size, self.family_id, NLM_F_REQUEST | NLM_F_DUMP, seq, 0,
+                IPVS_CMD["get_dest"], IPVS_GENL_VERSION, 0,
+                layout.size - DUMP_HEADERS_SIZE, IPVS_CMD_ATTR_SERVICE,
+                NLA_U16_SIZE, SERVICE_ATTRS["IPVS_SVC_ATTR_AF"].id, service["IPVS_SVC_ATTR_AF"])
+        if by_fwmark:
+            return layout.pack(*head, NLA_U32_SIZE, SERVICE_ATTRS["IPVS_SVC_ATTR_FWMARK"].id,
+                               service["IPVS_SVC_ATTR_FWMARK"])
+        return layout.pack(*head,
+                           NLA_U16_SIZE, SERVICE_ATTRS["IPVS_SVC_ATTR_PROTOCOL"].id, service["IPVS_SVC_ATTR_PROTOCOL"],
+                           NLA_ADDR_SIZE, SERVICE_ATTRS["IPVS_SVC_ATTR_ADDR"].id, service["IPVS_SVC_ATTR_ADDR"],
+                           NLA_U16_SIZE, SERVICE_ATTRS["IPVS_SVC_ATTR_PORT"].id,
+                           socket.htons(service["IPVS_SVC_ATTR_PORT"]))
 
     def dump(self, action, seq, request, nest_type, decode):
         """Send one dump request (sequence number ``seq``), each record's ``nest_type`` payload read by
