@@ -46,7 +46,7 @@ collection:
 	rm -rf $(COLL) && mkdir -p $(COLL)
 	git ls-files -z -co --exclude-standard | tar --null -T - -cf - | tar -xf - -C $(COLL)
 
-# The VM tier (its own kernel; ~16-17 min of emulated CPU alone) runs beside the host tiers, one after
+# The VM tier (its own kernel; ~6 min alone, the host tiers ~10) runs beside the host tiers, one after
 # the other, so `make test` takes about the longer of the two rather than their sum. It tests a
 # copy of the collection of its own: each host tier rebuilds theirs. Its output follows theirs.
 HOST_TIERS := unit sanity lint integration reliability molecule-vepa release-check matrix

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Runs inside the stock-kernel VM (started by run.sh) on the collection copy
 # under COLL_ROOT (what the host tiers test too).
-# Without COMMAND: the tier - the stock_kernel pytest tests, each integration
-# target with the alias needs/stock-kernel and the lvs_tun molecule scenario,
-# one job each. Writes summary.txt, a log per job, guest.log, junit.xml and
-# status into RESULTS.
+# Without COMMAND: the guest's side of the tier - loads the kernel modules,
+# times Python's start here, then serves ssh to run.sh's tier.sh, which runs
+# the jobs from the host, until the host says "done". Writes summary.txt and
+# guest.log into RESULTS (the host writes the status).
 # With COMMAND (make lab, make molecule-lvs-tun, make bench): runs it, its output into
 # summary.txt, which run.sh always prints.
 # Usage: guest.sh RESULTS VENV COLL_ROOT [COMMAND [ARG...]]
@@ -14,6 +14,9 @@ RESULTS=$1 VENV=$2 COLL_ROOT=$3
 shift 3
 COLL=$COLL_ROOT/ansible_collections/vnet/linux
 MODULES=(ip_vs ip_vs_rr ip_vs_wrr ip_vs_wlc ipip fou ip_gre ipvlan dummy 8021q tun)
+# QEMU's user-mode network forwards to this address (its default guest address).
+SSH_GUEST_ADDRESS=10.0.2.15/24
+ROOT_HOME=/tmp/root-home
 
 exec >"$RESULTS/guest.log" 2>&1
 
@@ -69,86 +72,21 @@ time_python_starts() {
     done
 }
 
-# Under TCG every import counts: tests/unit is pure Python (no kernel, see
-# DESIGN.md) and need not be collected; the hypothesis plugin alone is 2/3 of
-# pytest's start (tests can still use hypothesis without it).
-pytest_stock_kernel() {
-    "$VENV/bin/python" -m pytest -m stock_kernel -p no:cacheprovider -p no:hypothesispytest \
-        -rA --durations=5 --junitxml="$RESULTS/junit.xml" --ignore=tests/unit tests
-}
-
-# A target runs as a role of one play, the way ansible-test runs a role
-# target. No fact gathering (30-70 s here): a target that needs facts runs
-# ansible.builtin.setup.
-# Under Mitogen's strategy: each task runs in one warm Python rather than a
-# new one that imports ansible.module_utils.basic and pyroute2 again, ~3 s of
-# emulated CPU per task (the three targets: 1089 s -> 342 s). The host tiers
-# and the molecule scenario below run every module the stock way (Mitogen
-# leaves the netns connection alone, and made that scenario slower: 444 s ->
-# 739 s), so both ways of running a module stay tested.
-integration_target() {
-    local playbook=$TMPDIR/target-$1.yml
-    cat >"$playbook" <<EOF
-- hosts: localhost
-  connection: local
-  gather_facts: false
-  vars: {ansible_python_interpreter: $VENV/bin/python}
-  roles: [$1]
-EOF
-    mkdir -p "$TMPDIR/output-$1"
-    ANSIBLE_ROLES_PATH=$COLL/tests/integration/targets ANSIBLE_STRATEGY=mitogen_linear \
-        ANSIBLE_STRATEGY_PLUGINS=$(echo "$VENV"/lib/python3*/site-packages/ansible_mitogen/plugins/strategy) \
-        "$VENV/bin/ansible-playbook" -i localhost, -e "output_dir=$TMPDIR/output-$1" "$playbook"
-}
-
-molecule_scenario() {
-    "$VENV/bin/molecule" test -s "$1"
-}
-
-# The task (Ansible: the last failure not ignored) or the tests (pytest) that failed.
-failure_in() {
-    awk '/^TASK \[/ { task = $0 } /^fatal:/ { failed = task " " substr($0, 1, 300) } /^\.\.\.ignoring/ { failed = "" }
-         /^(FAILED|ERROR) tests\// { print } END { if (failed != "") print failed }' "$1" | head -n 5
-}
-
-# Runs one job (NAME FUNCTION ARG...) with its output in RESULTS/NAME.log.
-run_job() {
-    local name=$1 log=$RESULTS/$1.log start=$SECONDS rc=0
-    shift
-    "$@" </dev/null >"$log" 2>&1 || rc=$?
-    if ((rc == 0)); then
-        summary "$name: passed in $((SECONDS - start))s"
-    else
-        summary "$name: FAILED (exit $rc) in $((SECONDS - start))s: $(failure_in "$log")"
-        echo "$log" >>"$RESULTS/failed-logs"
-    fi
-    return "$rc"
-}
-
-tier_jobs() {
-    local target
-    echo "pytest-stock_kernel pytest_stock_kernel"
-    while read -r target; do
-        echo "target-$target integration_target $target"
-    done < <(tests/vm/list-targets.sh)
-    echo "molecule-lvs_tun molecule_scenario lvs_tun"
-}
-
-# One job after the other: under TCG two at a time finished only ~10% sooner
-# (QEMU's threads for the two CPUs scale poorly). Failed jobs' logs go into
-# guest.log, which run.sh prints on failure.
-run_tier() {
-    local job failed=0 log
-    while read -r job; do
-        # shellcheck disable=SC2086 # a job is words by design
-        run_job $job || failed=1
-    done < <(tier_jobs)
-    ((failed)) || return 0
-    while read -r log; do
-        echo "===== $log"
-        cat "$log"
-    done <"$RESULTS/failed-logs"
-    return 1
+# The tier's jobs run on the host (tier.sh) and reach the guest by ssh: a
+# user-mode NIC whose port 22 QEMU forwards from the host's loopback (run.sh),
+# and dropbear with run.sh's keys. dropbear reads authorized_keys from root's
+# home, the host's read-only /root here: root's home becomes a tmp dir, in this
+# guest's view of /etc/passwd only. The guest then waits for the host's "done".
+serve_ssh() {
+    modprobe virtio_net &&
+        ip link set lo up && ip link set eth0 up && ip addr add "$SSH_GUEST_ADDRESS" dev eth0 || return
+    mkdir -p -m 700 "$ROOT_HOME/.ssh" && cp "$RESULTS/ssh/id.pub" "$ROOT_HOME/.ssh/authorized_keys" &&
+        sed "s#^\(root:[^:]*:0:0:[^:]*:\)[^:]*:#\1$ROOT_HOME:#" /etc/passwd >/tmp/passwd &&
+        mount --bind /tmp/passwd /etc/passwd || return
+    dropbear -s -r "$RESULTS/ssh/host_key" -p 22 || return
+    summary "serving ssh for the tier's jobs (tier.sh on the host)"
+    touch "$RESULTS/ready"
+    until [[ -e $RESULTS/done ]]; do sleep 1; done
 }
 
 run_command() {
@@ -163,11 +101,11 @@ main() {
     load_modules
     if (($#)); then
         run_command "$@" || status=$?
+        echo "$status" >"$RESULTS/status"
     else
         time_python_starts
-        run_tier || status=1
+        serve_ssh
     fi
-    echo "$status" >"$RESULTS/status"
 }
 
 # bash reads a script while running it: with the call and the exit on one

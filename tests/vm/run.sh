@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Boots the current stock Debian kernel once with virtme-ng (TCG) and runs
-# tests/vm/guest.sh inside it: the tier, or COMMAND (the LVS-TUN lab, a
-# molecule scenario); exits with the guest's status. See README.md.
+# tests/vm/guest.sh inside it. Without COMMAND, the tier: the guest serves ssh
+# and tier.sh runs the jobs from this host. With COMMAND (the LVS-TUN lab, a
+# molecule scenario, the IPVS benchmark), the guest runs it. Exits with the
+# jobs' or the command's status. See README.md.
 # Usage: run.sh [COMMAND [ARG...]]
 set -euo pipefail
 
@@ -13,6 +15,7 @@ VM_TIMEOUT=${VM_TIMEOUT:-3600}
 KERNEL_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/vnet-linux/kernel
 read -ra DEB_PACKAGES <<<"${VM_DEB_PACKAGES:?}"
 VIRTME_NG=virtme-ng==1.42
+VNG_NIC=()
 
 # The guest tests the collection copy (tests/conftest.py insists on one).
 require_collection() {
@@ -82,19 +85,69 @@ fetch_kernel() {
 # explains a crash or a hang. vng's own exit status says nothing about the
 # guest's (255 here even on success). The --rodir exports are what Python
 # reads (venv, its base Python, the collection): guest.sh caches them.
+# Arguments go to guest.sh (a COMMAND); VNG_NIC, when set, gives the guest a NIC.
 boot_vm() {
     local guest_cmd python_prefix rc=0
-    rm -rf "$RESULTS"
-    mkdir -p "$RESULTS"
     python_prefix=$("$VENV/bin/python" -c 'import sys; print(sys.base_prefix)')
     guest_cmd=$(printf '%q ' "$REPO/tests/vm/guest.sh" "$RESULTS" "$VENV" "$COLL_ROOT" "$@")
     echo "vm: booting $KERNEL_VERSION (TCG, timeout ${VM_TIMEOUT}s)"
     # vng runs virtme-run from PATH.
     PATH=$VENV/bin:$PATH timeout -k 30 "$VM_TIMEOUT" vng -v -r "$VMLINUZ" --disable-kvm \
         --force-9p --memory 2G --cpus 2 --rwdir "$RESULTS" \
-        --rodir "$VENV" --rodir "$python_prefix" --rodir "$COLL_ROOT" --exec "$guest_cmd" \
+        --rodir "$VENV" --rodir "$python_prefix" --rodir "$COLL_ROOT" "${VNG_NIC[@]}" --exec "$guest_cmd" \
         </dev/null >"$RESULTS/console.log" 2>&1 || rc=$?
     ((rc != 124)) || echo "vm: timed out after ${VM_TIMEOUT}s"
+}
+
+# A free TCP port on the host's loopback for QEMU to forward to the guest's ssh.
+free_local_port() {
+    "$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# This run's client key, the guest's host key (dropbear) and the ssh_config
+# every ssh and Ansible connection of tier.sh uses: host vnet-vm is the guest
+# (its root namespace); any other host name is a network namespace of the
+# guest, reached through vnet-vm (socat gives dropbear's inetd mode a socket).
+# Nothing goes to ~/.ssh: the keys are new each run, so known_hosts is off.
+prepare_ssh() {
+    local dir=$RESULTS/ssh
+    mkdir -m 700 "$dir"
+    ssh-keygen -q -t ed25519 -N '' -C vnet-vm-tier -f "$dir/id"
+    dropbearkey -t ed25519 -f "$dir/host_key" >/dev/null
+    SSH_PORT=$(free_local_port)
+    cat >"$dir/config" <<EOF
+Host vnet-vm
+    HostName 127.0.0.1
+    Port $SSH_PORT
+Host * !vnet-vm
+    ProxyCommand ssh -F $dir/config vnet-vm exec socat STDIO "EXEC:'ip netns exec %h dropbear -i -s -r $dir/host_key'"
+Host *
+    User root
+    IdentityFile $dir/id
+    IdentitiesOnly yes
+    StrictHostKeyChecking no
+    UserKnownHostsFile /dev/null
+    LogLevel ERROR
+EOF
+}
+
+# The tier: the guest serves ssh (guest.sh) on a user-mode NIC that reaches
+# nothing but this forward (restrict=on), and tier.sh runs the jobs from here.
+# "done" tells the guest to power off; the host writes the status.
+run_tier() {
+    local vm rc=0
+    prepare_ssh
+    VNG_NIC=("--qemu-opts=-device virtio-net-pci,netdev=ssh -netdev user,id=ssh,restrict=on,hostfwd=tcp:127.0.0.1:$SSH_PORT-:22")
+    boot_vm &
+    vm=$!
+    while [[ ! -e $RESULTS/ready ]] && kill -0 "$vm" 2>/dev/null; do sleep 1; done
+    if [[ -e $RESULTS/ready ]]; then
+        echo "vm: the guest serves ssh on 127.0.0.1:$SSH_PORT after ${SECONDS}s; the jobs run from here (tier.sh)"
+        "$REPO/tests/vm/tier.sh" "$RESULTS" "$VENV" "$COLL_ROOT" || rc=$?
+        echo "$rc" >"$RESULTS/status"
+        touch "$RESULTS/done"
+    fi
+    wait "$vm"
 }
 
 # Prints the summary; on failure also the guest log and the VM console, so a
@@ -118,7 +171,13 @@ main() {
     require_collection
     install_host_tools
     fetch_kernel
-    boot_vm "$@"
+    rm -rf "$RESULTS"
+    mkdir -p "$RESULTS"
+    if (($#)); then
+        boot_vm "$@"
+    else
+        run_tier
+    fi
     report
 }
 

@@ -5,7 +5,7 @@ VM_RESULTS := $(BUILD)/vm
 # What run.sh needs on the host (it checks them and installs what is missing). Installed
 # with the others up front too: `make test` runs this tier beside the host tiers, and two
 # apt-get at once would collide on dpkg's lock.
-export VM_DEB_PACKAGES := qemu-system-x86 busybox-static kmod ipvsadm iproute2
+export VM_DEB_PACKAGES := qemu-system-x86 busybox-static kmod ipvsadm iproute2 dropbear-bin socat openssh-client
 DEB_PACKAGES += $(VM_DEB_PACKAGES)
 
 .PHONY: test-vm
