@@ -26,7 +26,10 @@ summary() { printf '[%3ds] %s\n' "$SECONDS" "$*" >>"$RESULTS/summary.txt"; }
 # ansible.module_utils.basic and pyroute2 again (~5 s of emulated CPU each).
 # The host tiers run every module the stock way (AnsiballZ). Mitogen sets its
 # own host key policy, so checking is off here too (the key is this run's).
+# Connecting includes starting that Python: in a make test run (host tiers
+# beside) one took over Ansible's default 10 s, so the timeout is a minute.
 export ANSIBLE_COLLECTIONS_PATH=$COLL_ROOT ANSIBLE_SSH_ARGS="-F $SSH_CONFIG" ANSIBLE_HOST_KEY_CHECKING=False
+export ANSIBLE_TIMEOUT=60
 export ANSIBLE_STRATEGY=mitogen_linear
 ANSIBLE_STRATEGY_PLUGINS=$(echo "$VENV"/lib/python3*/site-packages/ansible_mitogen/plugins/strategy)
 export ANSIBLE_STRATEGY_PLUGINS ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks
