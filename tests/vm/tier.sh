@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Runs on the host, started by run.sh once the stock-kernel VM serves ssh
-# (guest.sh): the tier's jobs, one after the other - the stock_kernel pytest
-# tests, each integration target with the alias needs/stock-kernel and the
-# lvs_tun molecule scenario. The tests and modules run in the guest; Ansible's
-# controller runs here, outside the emulated CPU, where its per-task work
-# costs ~30x less. Writes a line per job into RESULTS/summary.txt, a log per
-# job and junit.xml; exits non-zero when a job failed, after appending the
-# failed jobs' logs to RESULTS/guest.log.
+# (guest.sh): the tier's jobs - the stock_kernel pytest tests, and beside
+# them, one after the other, each integration target with the alias
+# needs/stock-kernel and the lvs_tun molecule scenario. The tests and modules
+# run in the guest; Ansible's controller runs here, outside the emulated CPU,
+# where its per-task work costs ~30x less. Writes a line per job into
+# RESULTS/summary.txt, a log per job and junit.xml; exits non-zero when a job
+# failed, after appending the failed jobs' logs to RESULTS/guest.log.
 # Usage: tier.sh RESULTS VENV COLL_ROOT
 set -uo pipefail
 
@@ -88,24 +88,27 @@ run_job() {
     return "$rc"
 }
 
-tier_jobs() {
+ansible_jobs() {
     local target
-    echo "pytest-stock_kernel pytest_stock_kernel"
     while read -r target; do
         echo "target-$target integration_target $target"
     done < <("$COLL/tests/vm/list-targets.sh")
     echo "molecule-lvs_tun molecule_scenario lvs_tun"
 }
 
-# One job after the other: the guest's emulated CPUs are the bottleneck, and
-# two jobs at a time finished only ~10% sooner when the tier ran in the guest.
-# Failed jobs' logs go into guest.log, which run.sh prints on failure.
+# pytest runs in the guest beside the Ansible jobs, which run one after the
+# other: their time is partly this host's (the controller), so the guest's
+# second CPU has room for pytest. Failed jobs' logs go into guest.log, which
+# run.sh prints on failure.
 main() {
-    local job failed=0 log
+    local job pytest failed=0 log
+    run_job pytest-stock_kernel pytest_stock_kernel &
+    pytest=$!
     while read -r job; do
         # shellcheck disable=SC2086 # a job is words by design
         run_job $job || failed=1
-    done < <(tier_jobs)
+    done < <(ansible_jobs)
+    wait "$pytest" || failed=1
     ((failed)) || return 0
     while read -r log; do
         echo "===== $log"
