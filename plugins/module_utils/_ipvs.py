@@ -388,6 +388,8 @@ COUNTERS_AT = len(DEST_FIELDS)  # where a row's counters start
 RS_COUNTER_FIELDS = tuple(name for name, _attr in RS_COUNTER_NAMES)
 ACTIVE_CONNECTIONS = RS_COUNTER_FIELDS.index("active_connections")
 CONN_FIELDS = tuple(name for name, _attr in CONN_NAMES)
+CONNS_AT = RS_COUNTER_FIELDS.index(CONN_FIELDS[0])  # where the connection counts start in the counters
+RS_FACT_FIELDS = RealServer._fields + RS_COUNTER_FIELDS  # a real server's facts with its counters
 
 
 def realserver_from_kernel(row, service_family):
@@ -585,9 +587,6 @@ def service_facts(entry, counters=True):
     return facts
 
 
-RS_FACT_FIELDS = RealServer._fields + RS_COUNTER_FIELDS
-
-
 def table_facts(table):
     return [service_facts(table[key]) for key in sorted(table, key=str)]
 
@@ -607,7 +606,7 @@ def table_diff(spec, before, projected):
 
 def draining_facts(table, draining):
     return [dict(service=str(key), address=rs_key[0], port=rs_key[1], weight=table[key].realservers[rs_key].weight,
-                 **dict(zip(CONN_FIELDS, table[key].rs_stats.get(rs_key, ZERO_RS_COUNTERS)[len(STATS_NAMES):])))
+                 **dict(zip(CONN_FIELDS, table[key].rs_stats.get(rs_key, ZERO_RS_COUNTERS)[CONNS_AT:])))
             for key, rs_key in sorted(draining, key=str)
             if key in table and rs_key in table[key].realservers]
 
