@@ -161,7 +161,8 @@ report() {
         cat "$RESULTS/guest.log" 2>/dev/null || echo "(none)"
         echo "===== VM console, last 100 lines ($RESULTS/console.log) ====="
         tail -n 100 "$RESULTS/console.log"
-        echo "vm: FAILED (guest status: $(cat "$RESULTS/status" 2>/dev/null || echo none))"
+        # The status is the tier's jobs' (tier.sh) or the guest's command's.
+        echo "vm: FAILED (status: $(cat "$RESULTS/status" 2>/dev/null || echo none))"
         exit "$status"
     fi
     echo "vm: passed in ${SECONDS}s"
