@@ -31,6 +31,7 @@ class Link:
     master: Optional[int] = None
     parent: Optional[int] = None
     link_netnsid: Optional[int] = None
+    group: int = 0
     data: Dict[str, Any] = field(default_factory=dict)
     slave_kind: Optional[str] = None
     slave_data: Dict[str, Any] = field(default_factory=dict)

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import errno
 import os
+import random
 import socket
 import struct
 from contextlib import contextmanager
+from itertools import groupby
 
 from ansible_collections.vnet.linux.plugins.module_utils._model import Ingress, Link, TcFilter, VnetError
 from ansible_collections.vnet.linux.plugins.module_utils._pyroute2 import HAS_PYROUTE2
@@ -150,7 +152,7 @@ NLMSGHDR = struct.Struct("=IHHII")
 IFINFOMSG = struct.Struct("=BxHiII")
 NLA = struct.Struct("=HH")
 IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER, IFLA_LINKINFO = 1, 3, 4, 5, 10, 18
-IFLA_EXT_MASK, IFLA_LINK_NETNSID = 29, 37
+IFLA_GROUP, IFLA_EXT_MASK, IFLA_LINK_NETNSID = 27, 29, 37
 RTEXT_FILTER_SKIP_STATS = 1 << 3
 IFLA_INFO_KIND = 1
 RTM_GETADDR = 22
@@ -179,6 +181,8 @@ def parse_link(buf, offset, length):
             link.parent = U32.unpack_from(buf, start)[0]
         elif nla_type == IFLA_LINK_NETNSID:
             link.link_netnsid = S32.unpack_from(buf, start)[0]
+        elif nla_type == IFLA_GROUP:
+            link.group = U32.unpack_from(buf, start)[0]
         elif nla_type == IFLA_LINKINFO:
             read_linkinfo(link, bytes(buf[start - NLA.size:end]))
     return link
@@ -260,8 +264,9 @@ class NetlinkClient:
         self._raw = None
         self._compiler = None
         self.pipeline = pipeline or Pipeline()
-        self.queued = []        # (action, encoded request)
+        self.queued = []        # (action, encoded request, name of the device it deletes or None)
         self.known = {}         # name -> ifindex, from the last dump and lookups since
+        self.groups = None      # the device groups in use at the last dump (None: no dump yet)
 
     @property
     def ipr(self):
@@ -310,6 +315,7 @@ class NetlinkClient:
                 parse_link(buf, offset, length)
                 for buf, offset, length in self.dump(RTM_GETLINK, LINK_DUMP_REQUEST)))
         self.known = dict((name, link.ifindex) for name, link in links.items())
+        self.groups = set(link.group for link in links.values())
         by_index = dict((link.ifindex, link) for link in links.values())
         with kernel_call("dump addresses"):
             for buf, offset, length in self.dump(RTM_GETADDR, IFADDRMSG.pack(0, 0, 0, 0, 0)):
@@ -361,13 +367,9 @@ class NetlinkClient:
         else:
             self.queue(action, self.compile("set", dict(changes, ifname=name)))
 
-    def link_del(self, action, ifindex):
-        self.forget_index(ifindex)
-        self.queue(action, self.compile("del", {"index": ifindex}))
-
     def link_del_by_name(self, action, name):
         self.known.pop(name, None)
-        self.queue(action, self.compile("del", {"ifname": name}))
+        self.queue(action, self.compile("del", {"ifname": name}), deletes=name)
 
     def forget_index(self, ifindex):
         for name in [name for name, index in self.known.items() if index == ifindex]:
@@ -382,13 +384,13 @@ class NetlinkClient:
         getattr(self._compiler, family)(command, **request)
         return bytes(self._compiler.batch)
 
-    def queue(self, action, data):
+    def queue(self, action, data, deletes=None):
         self.pipeline.claim(self)
-        self.queued.append((action, data))
+        self.queued.append((action, data, deletes))
 
     def flush(self):
         """Send queued requests in chunks, then read their acks; the first refusal raises."""
-        queued, self.queued = self.queued, []
+        queued, self.queued = group_deletes(self.queued, self.groups), []
         if self.pipeline.holder is self:
             self.pipeline.holder = None
         sock = self.raw_socket()
@@ -484,14 +486,51 @@ NLMSGHDR_SEQ = struct.Struct("=I")
 
 
 SETLINK_FIELDS = ("mtu", "address", "flags", "change")
-RTM_SETLINK = 19
+RTM_DELLINK, RTM_SETLINK = 17, 19
 NLM_F_ACK = 0x4
 
 
-def encode_setlink(name, mtu=None, address=None, flags=0, change=0):
-    """RTM_SETLINK by name (index 0): up/down, mtu and MAC, as iproute2 sends it."""
-    body = IFINFOMSG.pack(0, 0, 0, flags, change) + link_attrs(name, mtu, address)
+def encode_setlink(name, mtu=None, address=None, flags=0, change=0, group=None):
+    """RTM_SETLINK by name (index 0): up/down, mtu, MAC and group, as iproute2 sends it."""
+    body = IFINFOMSG.pack(0, 0, 0, flags, change) + link_attrs(name, mtu, address, group)
     return NLMSGHDR.pack(NLMSGHDR.size + len(body), RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK, 0, 0) + body
+
+
+def group_deletes(queued, groups):
+    """The (action, request) list to send for a queue: each run of two or more deletes by name
+    becomes one group delete, when the namespace's groups in use are known.
+
+    The kernel deletes devices one request at a time in ~20 ms each (every delete waits for RCU
+    grace periods), and a whole device group in one pass that waits once: 1000 veth pairs in
+    ~0.7 s instead of ~20 s. The run's devices move into a group no device of the namespace was
+    in at the last dump, then that group is deleted. A device another writer deleted meanwhile
+    fails its move with ENODEV, as its delete would have."""
+    requests = []
+    for deleting, run in groupby(queued, key=lambda entry: entry[2] is not None):
+        run = list(run)
+        if deleting and len(run) > 1 and groups is not None:
+            group = unused_group(groups)
+            requests.extend((action, encode_setlink(name, group=group)) for action, _request, name in run)
+            requests.append(("%s, and %d more deletes in the same request" % (run[0][0], len(run) - 1),
+                             encode_delgroup(group)))
+        else:
+            requests.extend((action, data) for action, data, _name in run)
+    return requests
+
+
+def unused_group(groups):
+    """A device group none of ``groups`` is, picked at random so that two runs at once pick different ones
+    (0 is every device's default; low numbers are the ones people assign)."""
+    while True:
+        group = random.randrange(1 << 16, 1 << 32)
+        if group not in groups:
+            return group
+
+
+def encode_delgroup(group):
+    """RTM_DELLINK of every device in ``group`` (index 0, no name), as ``ip link del group`` sends it."""
+    body = IFINFOMSG.pack(0, 0, 0, 0, 0) + nla_bytes(IFLA_GROUP, U32.pack(group))
+    return NLMSGHDR.pack(NLMSGHDR.size + len(body), RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, 0, 0) + body
 
 
 RTM_NEWLINK_FLAGS = NLM_F_REQUEST | NLM_F_ACK | 0x400 | 0x200  # NLM_F_CREATE | NLM_F_EXCL
@@ -516,12 +555,14 @@ def encode_newlink(request):
     return NLMSGHDR.pack(NLMSGHDR.size + len(body), RTM_NEWLINK, RTM_NEWLINK_FLAGS, 0, 0) + body
 
 
-def link_attrs(name, mtu, address):
+def link_attrs(name, mtu, address, group=None):
     attrs = nla_bytes(IFLA_IFNAME, name.encode("utf-8") + b"\0")
     if mtu is not None:
         attrs += nla_bytes(IFLA_MTU, U32.pack(mtu))
     if address is not None:
         attrs += nla_bytes(IFLA_ADDRESS, bytes(int(octet, 16) for octet in address.split(":")))
+    if group is not None:
+        attrs += nla_bytes(IFLA_GROUP, U32.pack(group))
     return attrs
 
 

@@ -122,6 +122,19 @@ def test_device_deleted_before_its_change_is_recreated(ns, before_apply, tally):
     assert now["fx0"]["mtu"] == now["fx0p"]["mtu"] == 1400 and now["fx0"]["link"] == "fx0p"
 
 
+def test_device_deleted_before_a_bulk_delete(ns, before_apply, tally):
+    """Another writer deletes one of the pairs a bulk delete sends as one group delete: its move
+    into the group meets ENODEV, the group delete takes the others, and the re-read finds every
+    planned delete done."""
+    harness.batch(ns, ["link add fg%d type veth peer name fg%dp" % (i, i) for i in range(3)])
+    before_apply(lambda: harness.sh("ip", "-n", ns, "link", "del", "fg1"))
+    tally["faults injected"] += 1
+    changed, ops, _diff, _devices = links(ns, [{"kind": "veth", "name": "fg%d" % i, "state": "absent"}
+                                               for i in range(3)])
+    assert changed and [op.split(" in netns")[0] for op in ops] == ["delete veth fg%d" % i for i in range(3)], ops
+    assert names(ns) == ["lo"]
+
+
 def test_bridge_deleted_before_enslave(ns, before_apply, tally):
     harness.batch(ns, ["link add fbr0 type bridge", "tuntap add ftap0 mode tap"])
     before_apply(lambda: harness.sh("ip", "-n", ns, "link", "del", "fbr0"))

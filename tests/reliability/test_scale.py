@@ -3,6 +3,8 @@ spread over 30 namespaces. The modules must still work, stay idempotent, and sta
 bounds are generous: these machines are shared; the measured times are printed at the end).
 """
 
+import re
+
 import pytest
 
 import harness
@@ -55,6 +57,27 @@ def test_purge_a_tenth_among_1000(crowd, timings):
     names = set(harness.links(crowd))
     assert not [name for name in names if name.startswith("s4")]
     assert len([name for name in names if name.startswith("s")]) == 2 * (PAIRS - 100)
+
+
+def test_bulk_delete_touches_nothing_it_was_not_asked_to(make_netns, timings):
+    """100 pairs go in one group delete: devices beside them, in the default group, in a group of
+    their own or in another namespace, stay exactly as they were (their groups included)."""
+    ns, other = make_netns("group"), make_netns("group-other")
+    harness.batch(ns, ["link add g%02d type veth peer name g%02dp" % (i, i) for i in range(100)]
+                  + ["link add gkeep0 type veth peer name gkeep0p", "link add gkeep7 group 7 type bridge"])
+    harness.batch(other, ["link add g00 type veth peer name g00p"])
+    kept_before, other_before = kept_links(ns), harness.world(other)
+    result = timed(timings, "100 pairs: vnet_links delete", "vnet_links", {"netns": ns, "links": [
+        {"kind": "veth", "name": "g%02d" % i, "state": "absent"} for i in range(100)]})
+    assert result.changed and len(result["ops"]) == 100
+    assert sorted(harness.links(ns)) == ["gkeep0", "gkeep0p", "gkeep7", "lo"]
+    assert kept_links(ns) == kept_before and kept_before["gkeep7"]["group"] == "7"
+    harness.assert_same(other_before, harness.world(other))
+
+
+def kept_links(netns):
+    return dict((name, harness.strip_volatile(link)) for name, link in harness.links(netns).items()
+                if not re.fullmatch(r"g\d\dp?", name))
 
 
 def test_odd_names_the_kernel_accepts(make_netns, tally):
