@@ -48,7 +48,8 @@ class KernelView:
     def ingress(self, netns):
         """Ingress qdiscs and their filters by ifindex (tc), dumped once per namespace."""
         if netns not in self._ingress:
-            self._ingress[netns] = self.client(netns).ingress()
+            from ansible_collections.vnet.linux.plugins.module_utils._netlink_tc import ingress  # see SIDE_KINDS
+            self._ingress[netns] = ingress(self.client(netns))
         return self._ingress[netns]
 
     def link(self, netns, name):
@@ -173,9 +174,15 @@ class PlannedView:
         return getattr(self.view, name)
 
 
+# Ops on objects beside links (ifb redirects, bridge ports): _netlink_tc runs them, imported when one
+# does (every module run compiles what it imports, see _kinds.py).
+SIDE_KINDS = ("ingress-qdisc", "redirect", "brport")
+
+
 def apply_op(view, op):
-    if op.kind in SIDE_APPLY:
-        SIDE_APPLY[op.kind](view.client(op.netns), op)
+    if op.kind in SIDE_KINDS:
+        from ansible_collections.vnet.linux.plugins.module_utils._netlink_tc import apply_side_op
+        apply_side_op(view.client(op.netns), op)
         return
     if op.kind == "netns":
         (create_netns if op.verb == "create" else remove_netns)(op.name)
@@ -377,85 +384,3 @@ def reconcile_netns(name, state, check_mode):
     after = sorted(set(before) - {name} | ({name} if state == "present" else set()))
     diff = {"before": {"namespaces": before}, "after": {"namespaces": after}}
     return changed, ops, diff, after
-
-
-# --- ifb redirects and bridge ports (vnet_ifb, vnet_bridge_hairpin) -----------
-def apply_redirect_op(client, op):
-    source = client.ifindex(op.name)
-    if op.kind == "ingress-qdisc":
-        (client.ingress_qdisc_add if op.verb == "create" else client.ingress_qdisc_del)(str(op), source)
-    elif op.verb == "create":
-        client.redirect_add(str(op), source, op.changes["qdisc"], op.changes["prio"], client.ifindex(op.changes["to"]))
-    else:  # delete: the planner put the filter it read in op.spec
-        client.redirect_del(str(op), source, op.changes["qdisc"], op.spec.prio, op.spec.handle)
-
-
-def apply_brport_op(client, op):
-    port = client.ifindex(op.name)
-    if op.verb == "enslave":
-        client.enslave(str(op), port, client.ifindex(op.changes["bridge"]))
-    else:
-        client.brport_set(str(op), port, **op.changes)
-
-
-# How apply_op executes ops on objects beside links, by Op.kind.
-SIDE_APPLY = {"ingress-qdisc": apply_redirect_op, "redirect": apply_redirect_op, "brport": apply_brport_op}
-
-
-# The ifb and bridge-port functions below import their planners where they use them: only
-# vnet_ifb and vnet_bridge_hairpin need that code, and every module compiles what it imports
-# (see _kinds.py).
-
-
-def plan_ifb(view, spec, sources):
-    """The ifb's link ops and its redirects. Redirects go before the ifb is deleted (a redirect to a
-    deleted device drops every packet) and after it is created (they need its ifindex)."""
-    from ansible_collections.vnet.linux.plugins.module_utils._kind_ifb import plan_redirects
-    links, ingress = view.links(spec.netns), view.ingress(spec.netns)
-    link_ops = plan_link(spec, view.link(spec.netns, spec.name), KINDS["ifb"])
-    if spec.state == "absent":
-        return plan_redirects(spec.name, spec.netns, [], links, ingress) + link_ops
-    if any(op.verb == "delete" for op in link_ops):  # recreated: redirects to the old device go stale
-        links = dict((name, link) for name, link in links.items() if name != spec.name)
-    return link_ops + plan_redirects(spec.name, spec.netns, sources, links, ingress)
-
-
-def reconcile_ifb(spec, sources, check_mode):
-    """Converge one ifb and the devices redirecting their ingress to it (``sources``, None: leave
-    as is); returns (changed, ops, diff, device, redirects)."""
-    from ansible_collections.vnet.linux.plugins.module_utils._kind_ifb import predicted_redirects, redirects_to
-    view = KernelView()
-    try:
-        check_namespaces_exist(spec)
-        link = view.link(spec.netns, spec.name)
-        current = redirects_to(link.ifindex if link else None, view.links(spec.netns), view.ingress(spec.netns))
-        wanted = [] if spec.state == "absent" else sources if sources is not None else [r["dev"] for r in current]
-        before = dict(declared_state(spec, link), redirect_from=[r["dev"] for r in current]) if link else {}
-        after = dict(projected_state(spec, link), redirect_from=sorted(wanted)) if spec.state == "present" else {}
-        changed, ops = converge(view, lambda v: plan_ifb(v, spec, sources), check_mode, apply_plan)
-        if check_mode:
-            redirects = predicted_redirects(wanted, current, view.ingress(spec.netns), view.links(spec.netns))
-        else:
-            link = view.link(spec.netns, spec.name)
-            redirects = redirects_to(link.ifindex if link else None, view.links(spec.netns), view.ingress(spec.netns))
-        device = resulting_device(view, spec)
-        if spec.state == "present":
-            device["redirect_from"] = [r["dev"] for r in redirects]
-        return changed, ops, {"before": before, "after": after}, device, redirects
-    finally:
-        view.close()
-
-
-def reconcile_bridge_port(spec, check_mode):
-    """Converge one bridge port (a BridgePortSpec); returns (changed, ops, diff, port)."""
-    from ansible_collections.vnet.linux.plugins.module_utils._brport import plan_bridge_port, port_state, projected_port
-    check_netns_exists("netns", spec.netns)
-    view = KernelView()
-    try:
-        before = port_state(view.links(spec.netns), spec.port)
-        after = projected_port(spec, before)
-        changed, ops = converge(view, lambda v: plan_bridge_port(spec, v.links(spec.netns)), check_mode, apply_plan)
-        port = after if check_mode else port_state(view.links(spec.netns), spec.port)
-        return changed, ops, {"before": before, "after": after}, dict(port, name=spec.port)
-    finally:
-        view.close()

@@ -17,7 +17,7 @@ import struct
 from contextlib import contextmanager
 from itertools import groupby
 
-from ansible_collections.vnet.linux.plugins.module_utils._model import Ingress, Link, TcFilter, VnetError
+from ansible_collections.vnet.linux.plugins.module_utils._model import Link, VnetError
 from ansible_collections.vnet.linux.plugins.module_utils._pyroute2 import HAS_PYROUTE2
 
 if HAS_PYROUTE2:
@@ -412,75 +412,7 @@ class NetlinkClient:
         request = {"index": ifindex, "address": address, "prefixlen": int(prefixlen)}
         self.queue("%s address %s" % (command, cidr), self.compile(command, request, family="addr"))
 
-    # --- tc: ingress redirects (vnet_ifb) --------------------------------
-    def ingress(self):
-        """Ingress-side qdiscs with their ingress filters by ifindex: one qdisc dump, then one
-        filter dump per device that has such a qdisc."""
-        with kernel_call("dump qdiscs"):
-            hooks = dict((msg["index"], msg.get_attr("TCA_KIND")) for msg in self.ipr.tc("dump")
-                         if msg["parent"] == TC_H_INGRESS and msg.get_attr("TCA_KIND") in INGRESS_PARENTS)
-        return dict((ifindex, Ingress(qdisc, self.ingress_filters(ifindex, qdisc)))
-                    for ifindex, qdisc in hooks.items())
 
-    def ingress_filters(self, ifindex, qdisc):
-        with kernel_call("dump ingress filters of ifindex %d" % ifindex):
-            # get_filters(), not tc("dump-filter"): pyroute2 0.9.7's sync wrapper hands back an un-run
-            # coroutine for every tc command but "dump".
-            return [parse_filter(msg) for msg in self.ipr.get_filters(index=ifindex, parent=INGRESS_PARENTS[qdisc])]
-
-    def ingress_qdisc_add(self, action, ifindex):
-        with missing_feature(action, "the ingress qdisc (CONFIG_NET_SCH_INGRESS)"):
-            self.ipr.tc("add", "ingress", ifindex, "ffff:")
-
-    def ingress_qdisc_del(self, action, ifindex):
-        with kernel_call(action):
-            self.ipr.tc("del", "ingress", ifindex, "ffff:")
-
-    def redirect_add(self, action, ifindex, qdisc, prio, to_ifindex):
-        """A u32 match-all filter (this kernel has no matchall classifier) whose one action is a
-        mirred egress redirect to ``to_ifindex``."""
-        with missing_feature(action, "the u32 classifier or the mirred action "
-                                     "(CONFIG_NET_CLS_U32, CONFIG_NET_ACT_MIRRED)"):
-            self.ipr.tc("add-filter", "u32", ifindex, parent=INGRESS_PARENTS[qdisc], prio=prio, protocol=ETH_P_ALL,
-                        target=0, keys=U32_MATCH_ALL, action=dict(MIRRED_EGRESS_REDIRECT, ifindex=to_ifindex))
-
-    def redirect_del(self, action, ifindex, qdisc, prio, handle):
-        """Delete one u32 node; when it was the last at ``prio``, also the empty hash table u32 may
-        keep there (whether the kernel drops it by itself depends on the other tables on the hook)."""
-        parent = INGRESS_PARENTS[qdisc]
-        # pyroute2 builds u32 options even for a delete and needs a target to do so; the kernel ignores it.
-        request = dict(parent=parent, prio=prio, protocol=ETH_P_ALL, target=0)
-        with kernel_call(action):
-            self.ipr.tc("del-filter", "u32", ifindex, handle=handle, **request)
-        left = [f for f in self.ingress_filters(ifindex, qdisc) if f.prio == prio]
-        if left and not any(f.node for f in left):
-            with kernel_call("%s: drop the emptied u32 table at prio %d" % (action, prio)):
-                self.ipr.tc("del-filter", "u32", ifindex, **request)
-
-    # --- bridge ports (vnet_bridge_hairpin) ------------------------------
-    def enslave(self, action, ifindex, master):
-        try:
-            self.link_set(action, ifindex, master=master)
-            self.pipeline.flush()  # sent now: a refusal needs the hints below, not the generic ones
-        except KernelError as exc:
-            if exc.action != action or exc.code not in ENSLAVE_HINTS:
-                raise
-            raise KernelError(action, exc.code, ENSLAVE_HINTS[exc.code])
-
-    def brport_set(self, action, ifindex, **flags):
-        """Set bridge-port flags given in user terms (see BRPORT_KEYWORDS)."""
-        with kernel_call(action):
-            self.ipr.brport("set", index=ifindex,
-                            **dict((BRPORT_KEYWORDS[name], int(value)) for name, value in flags.items()))
-
-
-# Why the kernel refuses a bridge port, by errno (enslave).
-ENSLAVE_HINTS = {
-    errno.EBUSY: "the device is busy: a device that carries macvlan, macvtap or ipvlan devices (even ones moved to "
-                 "other namespaces) or is held by another master cannot become a bridge port",
-    errno.EINVAL: "the kernel refused it as a port of that bridge: the bridge is gone (deleted meanwhile), or the "
-                  "device is not an ethernet device (a tun device, loopback...)",
-}
 BATCH_CHUNK = 256  # requests per send: their acks fit the receive buffer with room to spare
 NLMSGHDR_SEQ = struct.Struct("=I")
 
@@ -624,67 +556,3 @@ def parse_address(buf, offset, length):
 def netns_target(name):
     """How to tell the kernel 'move into this namespace': a name, or our own (pid) namespace."""
     return {"net_ns_fd": name} if name else {"net_ns_pid": os.getpid()}
-
-
-# --- tc: ingress redirects (vnet_ifb) ------------------------------------
-TC_H_INGRESS = 0xFFFFFFF1
-# Where each ingress-side qdisc hangs its ingress filters: ingress at ffff:, clsact at its ffff:fff2 hook.
-INGRESS_PARENTS = {"ingress": 0xFFFF0000, "clsact": 0xFFFFFFF2}
-ETH_P_ALL = 0x0003
-U32_MATCH_ALL = ["0x0/0x0+0"]
-MIRRED_EGRESS_REDIRECT = {"kind": "mirred", "direction": "egress", "action": "redirect"}
-TCA_EGRESS_REDIR = 1  # tc_mirred.h eaction of a mirred egress redirect
-U32_NODE_MASK = 0xFFF
-
-
-class MissingFeature(KernelError):
-    """The kernel lacks a qdisc, classifier or action (it answers ENOENT or EOPNOTSUPP)."""
-
-    def __init__(self, action, code, feature):
-        super().__init__(action, code, "the kernel lacks " + feature)
-        self.code = errno.EOPNOTSUPP  # not a racing writer: re-reading and re-planning cannot help
-
-
-@contextmanager
-def missing_feature(action, feature):
-    try:
-        with kernel_call(action):
-            yield
-    except KernelError as exc:
-        if exc.code not in (errno.ENOENT, errno.EOPNOTSUPP):
-            raise
-        raise MissingFeature(action, exc.code, feature)
-
-
-def parse_filter(msg):
-    """One RTM_NEWTFILTER message as a TcFilter; tcm_info holds the priority and the protocol."""
-    kind = msg.get_attr("TCA_KIND")
-    handle = msg["handle"]
-    options = msg.get_attr("TCA_OPTIONS")
-    actions = options.get_attr("TCA_U32_ACT") if kind == "u32" and options is not None else None
-    return TcFilter(
-        prio=msg["info"] >> 16,
-        handle=handle,
-        kind=kind,
-        protocol=socket.ntohs(msg["info"] & 0xFFFF),
-        # A classifier reports itself with handle 0; u32 reports its hash tables with node id 0.
-        node=handle != 0 and not (kind == "u32" and handle & U32_NODE_MASK == 0),
-        redirect=sole_redirect(actions),
-    )
-
-
-def sole_redirect(actions):
-    """ifindex of a filter's action list that is exactly one mirred egress redirect, else None."""
-    if actions is None or len(actions.get("attrs", [])) != 1:
-        return None
-    action = actions["attrs"][0][1]
-    if action.get_attr("TCA_ACT_KIND") != "mirred":
-        return None
-    parms = action.get_attr("TCA_ACT_OPTIONS").get_attr("TCA_MIRRED_PARMS")
-    return parms["ifindex"] if parms and parms["eaction"] == TCA_EGRESS_REDIR else None
-
-
-# --- bridge ports (vnet_bridge_hairpin) ----------------------------------
-# pyroute2's brport() keywords for the flags users name (it ignores unknown keywords silently: hairpin is "mode").
-BRPORT_KEYWORDS = {"hairpin": "mode", "isolated": "isolated", "learning": "learning",
-                   "flood": "unicast_flood", "neigh_suppress": "neigh_suppress"}

@@ -125,7 +125,7 @@ ops:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.vnet.linux.plugins.module_utils._brport import PORT_FLAGS, BridgePortSpec
-from ansible_collections.vnet.linux.plugins.module_utils._engine import reconcile_bridge_port
+from ansible_collections.vnet.linux.plugins.module_utils._engine_side import reconcile_bridge_port
 from ansible_collections.vnet.linux.plugins.module_utils._runner import run
 from ansible_collections.vnet.linux.plugins.module_utils._spec import check_ifname, check_netns_name
 

@@ -124,7 +124,7 @@ ops:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.vnet.linux.plugins.module_utils._args import link_argument_spec
-from ansible_collections.vnet.linux.plugins.module_utils._engine import reconcile_ifb
+from ansible_collections.vnet.linux.plugins.module_utils._engine_side import reconcile_ifb
 from ansible_collections.vnet.linux.plugins.module_utils._runner import run
 from ansible_collections.vnet.linux.plugins.module_utils._spec import check_ifname, link_spec
 

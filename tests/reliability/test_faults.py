@@ -13,7 +13,7 @@ import subprocess
 import pytest
 
 import harness
-from ansible_collections.vnet.linux.plugins.module_utils import _bulk, _engine, _ipvs
+from ansible_collections.vnet.linux.plugins.module_utils import _bulk, _engine, _engine_side, _ipvs
 from ansible_collections.vnet.linux.plugins.module_utils._brport import BridgePortSpec
 from ansible_collections.vnet.linux.plugins.module_utils._model import VnetError
 
@@ -36,7 +36,8 @@ def before_apply(monkeypatch):
         def apply_plan(view, plan, ops):
             action()
             return original(view, plan, ops)
-        monkeypatch.setattr(_engine, "apply_plan", apply_plan)
+        for engine in (_engine, _engine_side):  # links; ifb and bridge ports
+            monkeypatch.setattr(engine, "apply_plan", apply_plan)
     return install
 
 
@@ -143,7 +144,7 @@ def test_bridge_deleted_before_enslave(ns, before_apply, tally):
     with pytest.raises(VnetError, match=r"^enslave brport ftap0 .*failed: the kernel refused it as a port of that "
                                         r"bridge: the bridge is gone \(deleted meanwhile\).*\[EINVAL\]\. Applied before "
                                         r"the failure: unknown: .*\(bridge: 'fbr0' does not exist"):
-        _engine.reconcile_bridge_port(spec, check_mode=False)
+        _engine_side.reconcile_bridge_port(spec, check_mode=False)
     assert "master" not in harness.links(ns)["ftap0"]
 
 
@@ -156,7 +157,7 @@ def test_ebusy_macvlan_appears_before_enslave(ns, before_apply, tally):
     spec = BridgePortSpec(bridge="fbr1", port="fb0", netns=ns, flags={"hairpin": True}, create_bridge=True,
                           enslave=True)
     with pytest.raises(VnetError, match=r"failed: the device is busy: a device that carries macvlan.*\[EBUSY\]") as exc:
-        _engine.reconcile_bridge_port(spec, check_mode=False)
+        _engine_side.reconcile_bridge_port(spec, check_mode=False)
     # The re-read sees the macvlan and refuses to plan: the message must not claim 'nothing'.
     assert "Applied before the failure: unknown: the kernel state changed and cannot be re-planned (port: fb0 " \
            "carries fmv0 (macvlan)" in str(exc.value)

@@ -25,6 +25,14 @@ def test_the_engine_loads_no_kind_until_asked():
     assert not [name for name in loaded if name.startswith("_kind_") or name == "_brport"]
 
 
+def test_a_link_task_compiles_no_tc_or_bridge_port_code():
+    """What a vnet_veth run imports: the module, the engine (imported by run_link_module) and its kind."""
+    loaded = loaded_after("import ansible_collections.vnet.linux.plugins.modules.vnet_veth\n"
+                          "import {0}_engine\nfrom {0}_kinds import KINDS; KINDS['veth']".format(MODULE_UTILS))
+    assert "_engine" in loaded and "_kind_veth" in loaded
+    assert not loaded & {"_netlink_tc", "_engine_side", "_kind_ifb", "_brport"}
+
+
 def test_a_lookup_loads_only_that_kinds_file():
     loaded = loaded_after("from %s_kinds import KINDS; KINDS['macvtap']" % MODULE_UTILS)
     assert sorted(name for name in loaded if name.startswith("_kind_")) == ["_kind_macvlan"]

@@ -137,7 +137,7 @@ def test_tc_handle_matches_tc_notation(handle, text):
 
 
 def test_missing_classifier_or_action_is_named_and_not_retried_as_a_race():
-    netlink = pytest.importorskip("ansible_collections.vnet.linux.plugins.module_utils._netlink")
+    netlink = pytest.importorskip("ansible_collections.vnet.linux.plugins.module_utils._netlink_tc")
     from pyroute2 import NetlinkError
     with pytest.raises(netlink.MissingFeature) as failure:
         with netlink.missing_feature("create redirect s0", "the u32 classifier or the mirred action"):
