@@ -369,7 +369,7 @@ class NetlinkClient:
 
     def link_del_by_name(self, action, name):
         self.known.pop(name, None)
-        self.queue(action, self.compile("del", {"ifname": name}), deletes=name)
+        self.queue(action, encode_dellink(name=name), deletes=name)
 
     def forget_index(self, ifindex):
         for name in [name for name, index in self.known.items() if index == ifindex]:
@@ -444,7 +444,7 @@ def group_deletes(queued, groups):
             group = unused_group(groups)
             requests.extend((action, encode_setlink(name, group=group)) for action, _request, name in run)
             requests.append(("%s, and %d more deletes in the same request" % (run[0][0], len(run) - 1),
-                             encode_delgroup(group)))
+                             encode_dellink(group=group)))
         else:
             requests.extend((action, data) for action, data, _name in run)
     return requests
@@ -459,9 +459,12 @@ def unused_group(groups):
             return group
 
 
-def encode_delgroup(group):
-    """RTM_DELLINK of every device in ``group`` (index 0, no name), as ``ip link del group`` sends it."""
-    body = IFINFOMSG.pack(0, 0, 0, 0, 0) + nla_bytes(IFLA_GROUP, U32.pack(group))
+def encode_dellink(name=None, group=None):
+    """RTM_DELLINK by name, or of every device in ``group`` (index 0, no name), as iproute2 sends them."""
+    attrs = nla_bytes(IFLA_IFNAME, name.encode("utf-8") + b"\0") if name is not None else b""
+    if group is not None:
+        attrs += nla_bytes(IFLA_GROUP, U32.pack(group))
+    body = IFINFOMSG.pack(0, 0, 0, 0, 0) + attrs
     return NLMSGHDR.pack(NLMSGHDR.size + len(body), RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, 0, 0) + body
 
 

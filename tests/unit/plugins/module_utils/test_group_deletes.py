@@ -1,4 +1,4 @@
-"""How a client's queue is sent: runs of deletes become one group delete (the kernel side is
+"""How a client's deletes are sent: runs of them become one group delete (the kernel side is
 tested in tests/reliability/test_scale.py and test_faults.py)."""
 
 import pytest
@@ -70,3 +70,16 @@ def test_groups_are_picked_above_the_ones_people_assign(monkeypatch):
     monkeypatch.setattr(_netlink.random, "randrange", lambda low, high: bounds.append((low, high)) or GROUP)
     group_deletes([delete("a"), delete("b")], {0})
     assert bounds == [(1 << 16, 1 << 32)]
+
+
+def test_a_delete_by_name_is_the_request_pyroute2_encodes():
+    """Bar the header's sequence number and port id: flush numbers each request, the kernel fills the port."""
+    pytest.importorskip("pyroute2")
+    client = _netlink.NetlinkClient()
+    try:
+        theirs = client.compile("del", {"ifname": "bv12"})
+    finally:
+        client.close()
+    ours = _netlink.encode_dellink(name="bv12")
+    assert NLMSGHDR.unpack_from(ours)[:3] == NLMSGHDR.unpack_from(theirs)[:3]
+    assert ours[NLMSGHDR.size:] == theirs[NLMSGHDR.size:]
