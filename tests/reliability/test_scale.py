@@ -60,16 +60,21 @@ def test_purge_a_tenth_among_1000(crowd, timings):
 
 
 def test_bulk_delete_touches_nothing_it_was_not_asked_to(make_netns, timings):
-    """100 pairs go in one group delete: devices beside them, in the default group, in a group of
-    their own or in another namespace, stay exactly as they were (their groups included)."""
+    """100 pairs and a tap, a tun, an ifb and a bridge (with one of the pairs as its port) go in one
+    group delete: devices beside them, in the default group, in a group of their own or in another
+    namespace, stay exactly as they were (their groups included)."""
     ns, other = make_netns("group"), make_netns("group-other")
     harness.batch(ns, ["link add g%02d type veth peer name g%02dp" % (i, i) for i in range(100)]
-                  + ["link add gkeep0 type veth peer name gkeep0p", "link add gkeep7 group 7 type bridge"])
+                  + ["tuntap add gx-tap mode tap", "tuntap add gx-tun mode tun", "link add gx-ifb type ifb",
+                     "link add gx-br type bridge", "link set g00 master gx-br",
+                     "link add gkeep0 type veth peer name gkeep0p", "link add gkeep7 group 7 type bridge"])
     harness.batch(other, ["link add g00 type veth peer name g00p"])
     kept_before, other_before = kept_links(ns), harness.world(other)
-    result = timed(timings, "100 pairs: vnet_links delete", "vnet_links", {"netns": ns, "links": [
-        {"kind": "veth", "name": "g%02d" % i, "state": "absent"} for i in range(100)]})
-    assert result.changed and len(result["ops"]) == 100
+    extra = [("tuntap", "gx-tap"), ("tuntap", "gx-tun"), ("ifb", "gx-ifb"), ("bridge", "gx-br")]
+    result = timed(timings, "100 pairs and 4 more: vnet_links delete", "vnet_links", {"netns": ns, "links": [
+        {"kind": kind, "name": name, "state": "absent"}
+        for kind, name in [("veth", "g%02d" % i) for i in range(100)] + extra]})
+    assert result.changed and len(result["ops"]) == 104
     assert sorted(harness.links(ns)) == ["gkeep0", "gkeep0p", "gkeep7", "lo"]
     assert kept_links(ns) == kept_before and kept_before["gkeep7"]["group"] == "7"
     harness.assert_same(other_before, harness.world(other))
@@ -77,7 +82,7 @@ def test_bulk_delete_touches_nothing_it_was_not_asked_to(make_netns, timings):
 
 def kept_links(netns):
     return dict((name, harness.strip_volatile(link)) for name, link in harness.links(netns).items()
-                if not re.fullmatch(r"g\d\dp?", name))
+                if not re.fullmatch(r"g\d\dp?|gx-.*", name))
 
 
 def test_odd_names_the_kernel_accepts(make_netns, tally):
