@@ -434,7 +434,7 @@ def group_deletes(queued, groups):
 
     The kernel deletes devices one request at a time in ~20 ms each (every delete waits for RCU
     grace periods), and a whole device group in one pass that waits once: 1000 veth pairs in
-    ~0.7 s instead of ~20 s. The run's devices move into a group no device of the namespace was
+    ~1 s instead of ~20 s. The run's devices move into a group no device of the namespace was
     in at the last dump, then that group is deleted. A device another writer deleted meanwhile
     fails its move with ENODEV, as its delete would have."""
     requests = []
@@ -451,7 +451,7 @@ def group_deletes(queued, groups):
 
 
 def unused_group(groups):
-    """A device group none of ``groups`` is, picked at random so that two runs at once pick different ones
+    """A device group not in ``groups``, picked at random so that two runs at once pick different ones
     (0 is every device's default; low numbers are the ones people assign)."""
     while True:
         group = random.randrange(1 << 16, 1 << 32)
