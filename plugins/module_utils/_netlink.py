@@ -461,10 +461,7 @@ def unused_group(groups):
 
 def encode_dellink(name=None, group=None):
     """RTM_DELLINK by name, or of every device in ``group`` (index 0, no name), as iproute2 sends them."""
-    attrs = nla_bytes(IFLA_IFNAME, name.encode("utf-8") + b"\0") if name is not None else b""
-    if group is not None:
-        attrs += nla_bytes(IFLA_GROUP, U32.pack(group))
-    body = IFINFOMSG.pack(0, 0, 0, 0, 0) + attrs
+    body = IFINFOMSG.pack(0, 0, 0, 0, 0) + link_attrs(name, group=group)
     return NLMSGHDR.pack(NLMSGHDR.size + len(body), RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, 0, 0) + body
 
 
@@ -482,7 +479,7 @@ def encode_newlink(request):
         return None
     info = nla_bytes(IFLA_INFO_KIND, request["kind"].encode("ascii") + b"\0")
     if peer is not None:
-        peer_msg = IFINFOMSG.pack(0, 0, 0, 0, 0) + link_attrs(peer["ifname"], peer.get("mtu"), None)
+        peer_msg = IFINFOMSG.pack(0, 0, 0, 0, 0) + link_attrs(peer["ifname"], peer.get("mtu"))
         info += nla_bytes(IFLA_INFO_DATA, nla_bytes(VETH_INFO_PEER, peer_msg))
     body = (IFINFOMSG.pack(0, 0, 0, request.get("flags", 0), request.get("change", 0))
             + link_attrs(request["ifname"], request.get("mtu"), request.get("address"))
@@ -490,8 +487,9 @@ def encode_newlink(request):
     return NLMSGHDR.pack(NLMSGHDR.size + len(body), RTM_NEWLINK, RTM_NEWLINK_FLAGS, 0, 0) + body
 
 
-def link_attrs(name, mtu, address, group=None):
-    attrs = nla_bytes(IFLA_IFNAME, name.encode("utf-8") + b"\0")
+def link_attrs(name, mtu=None, address=None, group=None):
+    """The attributes of a link request; no name (None) for a request about a whole group."""
+    attrs = nla_bytes(IFLA_IFNAME, name.encode("utf-8") + b"\0") if name is not None else b""
     if mtu is not None:
         attrs += nla_bytes(IFLA_MTU, U32.pack(mtu))
     if address is not None:
