@@ -28,11 +28,8 @@ U32_NODE_MASK = 0xFFF
 
 
 def apply_side_op(client, op):
-    """Execute one op on an object beside links (the engine's apply_op hands these over)."""
-    if op.kind == "brport":
-        apply_brport_op(client, op)
-    else:
-        apply_redirect_op(client, op)
+    """Execute one op on an object beside links (the engine's apply_op hands over those of SIDE_KINDS)."""
+    SIDE_APPLY[op.kind](client, op)
 
 
 def apply_redirect_op(client, op):
@@ -161,6 +158,10 @@ def apply_brport_op(client, op):
         enslave(client, str(op), port, client.ifindex(op.changes["bridge"]))
     else:
         brport_set(client, str(op), port, **op.changes)
+
+
+# How each op kind beside links is executed, by Op.kind (the engine's SIDE_KINDS; a unit test holds them equal).
+SIDE_APPLY = {"ingress-qdisc": apply_redirect_op, "redirect": apply_redirect_op, "brport": apply_brport_op}
 
 
 def enslave(client, action, ifindex, master):

@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 MODULE_UTILS = "ansible_collections.vnet.linux.plugins.module_utils."
 LINK_ENGINE = {"_engine", "_plan", "_kinds", "_kind", "_brport"}
 
@@ -50,3 +52,11 @@ def test_link_modules_import_no_pyroute2_they_do_not_run():
     code = "import ansible_collections.vnet.linux.plugins.modules.vnet_veth"
     assert loaded_after(code, "pyroute2.") == {"common", "netlink", "netlink.exceptions"}
     assert not loaded_after(code, "multiprocessing")
+
+
+def test_the_engine_hands_over_exactly_the_ops_the_tc_module_runs():
+    """The engine names those op kinds itself so that it need not import _netlink_tc (the footprint above)."""
+    pytest.importorskip("pyroute2")
+    from ansible_collections.vnet.linux.plugins.module_utils._engine import SIDE_KINDS
+    from ansible_collections.vnet.linux.plugins.module_utils._netlink_tc import SIDE_APPLY
+    assert sorted(SIDE_KINDS) == sorted(SIDE_APPLY)
