@@ -88,25 +88,3 @@ def render_value(value):
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(str(v) for v in value) + "]"
     return str(value)
-
-
-@dataclass
-class TcFilter:
-    """One entry of a tc filter dump (the 'have' side of ingress redirects)."""
-
-    prio: int
-    handle: int
-    kind: Optional[str]
-    protocol: int
-    # False for a classifier's own bookkeeping entries (a u32 hash table), which match no packet.
-    node: bool = True
-    # ifindex a filter whose only action is a mirred egress redirect sends to (0: that device is gone).
-    redirect: Optional[int] = None
-
-
-@dataclass
-class Ingress:
-    """A device's ingress-side qdisc (``ingress`` or ``clsact``) and the filters on its ingress hook."""
-
-    qdisc: str
-    filters: List[TcFilter] = field(default_factory=list)

@@ -12,11 +12,35 @@ from __future__ import annotations
 import errno
 import socket
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import List, Optional
 
-from ansible_collections.vnet.linux.plugins.module_utils._model import Ingress, TcFilter
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import KernelError, kernel_call
 
+
 # --- tc: ingress redirects (vnet_ifb) ------------------------------------
+@dataclass
+class TcFilter:
+    """One entry of a tc filter dump (the 'have' side of ingress redirects)."""
+
+    prio: int
+    handle: int
+    kind: Optional[str]
+    protocol: int
+    # False for a classifier's own bookkeeping entries (a u32 hash table), which match no packet.
+    node: bool = True
+    # ifindex a filter whose only action is a mirred egress redirect sends to (0: that device is gone).
+    redirect: Optional[int] = None
+
+
+@dataclass
+class Ingress:
+    """A device's ingress-side qdisc (``ingress`` or ``clsact``) and the filters on its ingress hook."""
+
+    qdisc: str
+    filters: List[TcFilter] = field(default_factory=list)
+
+
 TC_H_INGRESS = 0xFFFFFFF1
 # Where each ingress-side qdisc hangs its ingress filters: ingress at ffff:, clsact at its ffff:fff2 hook.
 INGRESS_PARENTS = {"ingress": 0xFFFF0000, "clsact": 0xFFFFFFF2}

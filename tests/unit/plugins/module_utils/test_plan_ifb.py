@@ -6,7 +6,8 @@ import pytest
 
 from ansible_collections.vnet.linux.plugins.module_utils._kind_ifb import (
     REDIRECT_PRIO, plan_redirects, predicted_redirects, redirects_to, tc_handle)
-from ansible_collections.vnet.linux.plugins.module_utils._model import Ingress, Link, TcFilter, VnetError
+from ansible_collections.vnet.linux.plugins.module_utils._model import Link, VnetError
+from ansible_collections.vnet.linux.plugins.module_utils._netlink_tc import Ingress, TcFilter
 
 IFB, S0, S1, OTHER_IFB = 10, 2, 3, 11
 NODE = 0x80000800
