@@ -124,6 +124,8 @@ ops:
 
 from ansible.module_utils.basic import AnsibleModule
 
+# First, so that the module_utils imported below compile once per run.
+from ansible_collections.vnet.linux.plugins.module_utils import _compile_once  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.vnet.linux.plugins.module_utils._brport import PORT_FLAGS, BridgePortSpec
 from ansible_collections.vnet.linux.plugins.module_utils._engine_side import reconcile_bridge_port
 from ansible_collections.vnet.linux.plugins.module_utils._runner import run

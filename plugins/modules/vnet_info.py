@@ -167,6 +167,8 @@ graph_mermaid:
 
 from ansible.module_utils.basic import AnsibleModule
 
+# First, so that the module_utils imported below compile once per run.
+from ansible_collections.vnet.linux.plugins.module_utils import _compile_once  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.vnet.linux.plugins.module_utils._converge import check_netns_exists
 from ansible_collections.vnet.linux.plugins.module_utils._info import (
     gather, gather_ipvs, graph_dot, graph_mermaid, namespaces_to_read)

@@ -137,6 +137,8 @@ from dataclasses import replace
 
 from ansible.module_utils.basic import AnsibleModule
 
+# First, so that the module_utils imported below compile once per run.
+from ansible_collections.vnet.linux.plugins.module_utils import _compile_once  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.vnet.linux.plugins.module_utils._args import link_argument_spec
 from ansible_collections.vnet.linux.plugins.module_utils._converge import PartialApply, check_netns_exists, converge
 from ansible_collections.vnet.linux.plugins.module_utils._engine import KernelView, reconcile_links

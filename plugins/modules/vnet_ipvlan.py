@@ -168,6 +168,8 @@ ops:
 
 from ansible.module_utils.basic import AnsibleModule
 
+# First, so that the module_utils imported below compile once per run.
+from ansible_collections.vnet.linux.plugins.module_utils import _compile_once  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.vnet.linux.plugins.module_utils._args import link_argument_spec
 from ansible_collections.vnet.linux.plugins.module_utils._engine import reconcile_links
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import KINDS

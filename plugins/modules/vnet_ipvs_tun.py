@@ -290,6 +290,8 @@ ops:
 
 from ansible.module_utils.basic import AnsibleModule
 
+# First, so that the module_utils imported below compile once per run.
+from ansible_collections.vnet.linux.plugins.module_utils import _compile_once  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.vnet.linux.plugins.module_utils._ipvs import ipvs_spec, reconcile_ipvs
 from ansible_collections.vnet.linux.plugins.module_utils._runner import run
 

@@ -102,6 +102,8 @@ ops:
 
 from ansible.module_utils.basic import AnsibleModule
 
+# First, so that the module_utils imported below compile once per run.
+from ansible_collections.vnet.linux.plugins.module_utils import _compile_once  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.vnet.linux.plugins.module_utils._bulk import check_purge_scope, item_specs, purge_specs
 from ansible_collections.vnet.linux.plugins.module_utils._converge import check_netns_exists
 from ansible_collections.vnet.linux.plugins.module_utils._engine import reconcile_links

@@ -68,6 +68,8 @@ ops:
 
 from ansible.module_utils.basic import AnsibleModule
 
+# First, so that the module_utils imported below compile once per run.
+from ansible_collections.vnet.linux.plugins.module_utils import _compile_once  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.vnet.linux.plugins.module_utils._engine import reconcile_netns
 from ansible_collections.vnet.linux.plugins.module_utils._runner import run
 from ansible_collections.vnet.linux.plugins.module_utils._spec import check_netns_name

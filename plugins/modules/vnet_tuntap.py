@@ -118,6 +118,8 @@ ops:
   sample: ["create tuntap tap-vm1: mode=tap, multi_queue=True, owner=64055, up=True, vnet_hdr=True"]
 '''
 
+# First, so that the module_utils imported below compile once per run.
+from ansible_collections.vnet.linux.plugins.module_utils import _compile_once  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import KINDS
 from ansible_collections.vnet.linux.plugins.module_utils._runner import run_link_module
 

@@ -98,6 +98,8 @@ ops:
   sample: ["create veth veth-web: mtu=1450, peer=veth-web-c, peer_netns=web, up=True"]
 '''
 
+# First, so that the module_utils imported below compile once per run.
+from ansible_collections.vnet.linux.plugins.module_utils import _compile_once  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import KINDS
 from ansible_collections.vnet.linux.plugins.module_utils._runner import run_link_module
 
