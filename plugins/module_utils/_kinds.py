@@ -4,8 +4,8 @@
 """The registry of link kinds the engine manages, by user name and by kernel name.
 
 Each kind's file is imported when the engine first needs that kind. A module run
-compiles its module_utils from AnsiballZ's zip (no .pyc there, and CPython's
-zipimport compiles each file twice), so a per-kind module that loaded all ten
+compiles the module_utils it imports from AnsiballZ's zip (no .pyc there; see
+_compile_once), so a per-kind module that loaded all ten
 kinds compiled, in every run, the code of kinds it never met. The imports stay in
 the source, inside the loaders below, so that AnsiballZ still packs every kind
 into every module's zip: a run can meet a device of any kind under the name it manages.
