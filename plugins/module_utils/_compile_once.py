@@ -46,8 +46,7 @@ def install(loader):
     """Put the finder first when this file itself came from a zip (a module run); a no-op elsewhere.
     Python before 3.10 has no ``zipimporter.exec_module``: there imports stay as they are."""
     if isinstance(loader, zipimport.zipimporter) and hasattr(loader, "exec_module"):
-        if not any(isinstance(finder, CompileOnceFinder) for finder in sys.meta_path):
-            sys.meta_path.insert(0, CompileOnceFinder(loader))
+        sys.meta_path.insert(0, CompileOnceFinder(loader))
 
 
 install(__loader__)
